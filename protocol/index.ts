@@ -15,7 +15,7 @@ export function parseVersion(version: unknown): { major: number; minor: number }
 }
 
 function shown(version: unknown): string {
-  const s = typeof version === "string" ? version : JSON.stringify(version) ?? String(version);
+  const s = typeof version === "string" ? version : (JSON.stringify(version) ?? String(version));
   return JSON.stringify(s.length > 40 ? s.slice(0, 40) + "…" : s);
 }
 

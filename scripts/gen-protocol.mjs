@@ -64,7 +64,12 @@ function readFields(obj, typeNames, where) {
     }
     if (seen.has(name)) throw new Error(`${where}: field "${name}" appears twice`);
     seen.add(name);
-    fields.push({ name, optional, type: String(value).replace(/\s+/g, ""), spec: parseType(value, typeNames, `${where}.${key}`) });
+    fields.push({
+      name,
+      optional,
+      type: String(value).replace(/\s+/g, ""),
+      spec: parseType(value, typeNames, `${where}.${key}`),
+    });
   }
   return { doc: typeof obj.$doc === "string" ? obj.$doc : null, fields };
 }
@@ -96,9 +101,18 @@ export function readSchema(schema) {
   const readKinds = (group, suffix) =>
     Object.entries(schema[group] ?? {}).map(([kind, body]) => {
       const words = kindWords(kind);
-      const entry = { kind, group, member: pascal(words), iface: pascal(words) + suffix, constant: upperSnake(words), ...readFields(body, typeNames, `${group}.${kind}`) };
+      const entry = {
+        kind,
+        group,
+        member: pascal(words),
+        iface: pascal(words) + suffix,
+        constant: upperSnake(words),
+        ...readFields(body, typeNames, `${group}.${kind}`),
+      };
       if (entry.fields.some((f) => f.name === "kind")) {
-        throw new Error(`${group}.${kind}: a field may not be called "kind": on the wire "kind" holds the message/event name ("${kind}")`);
+        throw new Error(
+          `${group}.${kind}: a field may not be called "kind": on the wire "kind" holds the message/event name ("${kind}")`,
+        );
       }
       const clash = constNames.get(entry.constant);
       if (clash) throw new Error(`${group}.${kind} and ${clash} both map to the constant ${entry.constant}`);
@@ -207,7 +221,9 @@ export function generateTs(s) {
   out.push(`/** Every loop event (the items of an events/batch). */`);
   out.push(`export type LoopEvent =\n${s.events.map((e) => `  | ${e.iface}`).join("\n")};\n`);
   out.push(`/** The kind strings of the messages. */`);
-  out.push(`export const MessageKind = {\n${s.messages.map((m) => `  ${m.member}: "${m.kind}",`).join("\n")}\n} as const;`);
+  out.push(
+    `export const MessageKind = {\n${s.messages.map((m) => `  ${m.member}: "${m.kind}",`).join("\n")}\n} as const;`,
+  );
   out.push(`export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];\n`);
   out.push(`/** The kind strings of the events. */`);
   out.push(`export const EventKind = {\n${s.events.map((e) => `  ${e.member}: "${e.kind}",`).join("\n")}\n} as const;`);
@@ -232,11 +248,17 @@ export function generateTs(s) {
 }\n`);
   out.push(`export type TypeName = ${s.types.length ? s.types.map((t) => `"${t.name}"`).join(" | ") : "never"};\n`);
   out.push(`/** Fields of the named types of the schema. */`);
-  out.push(`export const TYPE_FIELDS: { readonly [N in TypeName]: readonly FieldSpec[] } = {\n${s.types.map((t) => `  ${t.name}: ${tsFieldTable(t.fields)},`).join("\n")}\n};\n`);
+  out.push(
+    `export const TYPE_FIELDS: { readonly [N in TypeName]: readonly FieldSpec[] } = {\n${s.types.map((t) => `  ${t.name}: ${tsFieldTable(t.fields)},`).join("\n")}\n};\n`,
+  );
   out.push(`/** Fields of every message kind (the "kind" member itself is not listed). */`);
-  out.push(`export const MESSAGE_FIELDS: { readonly [K in MessageKind]: readonly FieldSpec[] } = {\n${s.messages.map((m) => `  "${m.kind}": ${tsFieldTable(m.fields)},`).join("\n")}\n};\n`);
+  out.push(
+    `export const MESSAGE_FIELDS: { readonly [K in MessageKind]: readonly FieldSpec[] } = {\n${s.messages.map((m) => `  "${m.kind}": ${tsFieldTable(m.fields)},`).join("\n")}\n};\n`,
+  );
   out.push(`/** Fields of every event kind (the "kind" member itself is not listed). */`);
-  out.push(`export const EVENT_FIELDS: { readonly [K in EventKind]: readonly FieldSpec[] } = {\n${s.events.map((e) => `  "${e.kind}": ${tsFieldTable(e.fields)},`).join("\n")}\n};\n`);
+  out.push(
+    `export const EVENT_FIELDS: { readonly [K in EventKind]: readonly FieldSpec[] } = {\n${s.events.map((e) => `  "${e.kind}": ${tsFieldTable(e.fields)},`).join("\n")}\n};\n`,
+  );
   out.push(TS_VALIDATOR);
   return out.join("\n");
 }
@@ -371,7 +393,8 @@ function pyComment(doc, indent = "") {
   return lines.map((l) => `${indent}# ${l}`);
 }
 
-const pyTuple = (names) => (names.length === 0 ? "()" : `(${names.map((n) => `"${n}"`).join(", ")}${names.length === 1 ? "," : ""})`);
+const pyTuple = (names) =>
+  names.length === 0 ? "()" : `(${names.map((n) => `"${n}"`).join(", ")}${names.length === 1 ? "," : ""})`;
 
 function pySpecTable(fields) {
   if (fields.length === 0) return "()";
@@ -405,13 +428,19 @@ export function generatePy(s) {
   out.push("");
   const all = [...s.messages, ...s.events];
   out.push(`# Required fields of every message and event, in schema order ("kind" not included).`);
-  out.push(`FIELDS = {\n${all.map((k) => `    ${k.constant}: ${pyTuple(k.fields.filter((f) => !f.optional).map((f) => f.name))},`).join("\n")}\n}`);
+  out.push(
+    `FIELDS = {\n${all.map((k) => `    ${k.constant}: ${pyTuple(k.fields.filter((f) => !f.optional).map((f) => f.name))},`).join("\n")}\n}`,
+  );
   out.push("");
   out.push(`# Fields that may be absent.`);
-  out.push(`OPTIONAL = {\n${all.map((k) => `    ${k.constant}: ${pyTuple(k.fields.filter((f) => f.optional).map((f) => f.name))},`).join("\n")}\n}`);
+  out.push(
+    `OPTIONAL = {\n${all.map((k) => `    ${k.constant}: ${pyTuple(k.fields.filter((f) => f.optional).map((f) => f.name))},`).join("\n")}\n}`,
+  );
   out.push("");
   out.push(`# Fields of the named types of the schema.`);
-  out.push(`TYPE_FIELDS = {\n${s.types.map((t) => `    "${t.name}": ${pyTuple(t.fields.map((f) => f.name))},`).join("\n")}\n}`);
+  out.push(
+    `TYPE_FIELDS = {\n${s.types.map((t) => `    "${t.name}": ${pyTuple(t.fields.map((f) => f.name))},`).join("\n")}\n}`,
+  );
   out.push("");
   out.push(`# Parsed field types: (name, optional, spec); spec is ("int",), ("list", spec),`);
   out.push(`# ("nullable", spec), ("ref", "TypeName") or ("event",).`);
