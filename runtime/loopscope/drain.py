@@ -1,0 +1,409 @@
+"""The drain thread: turns recorded chunks into wire batches and samples the
+loop's queues, off the loop thread.
+
+Every ~50 ms (sooner when a loop is about to sleep) it takes what the loops have
+handed over, converts the internal tuples to protocol events (reprs, names and
+tracebacks are taken here, never on the loop thread), adds samples of ready
+queues, timers, asyncio queues and primitives that changed, and sends one
+``events/batch`` to the sink. A slow sink only delays this thread; the bounded
+outbox in recorder.Session drops (and counts) step records instead of growing.
+"""
+import asyncio
+import bisect
+import sys
+import threading
+import traceback
+
+from . import _protocol as P
+from . import hooks
+from . import recorder as R
+from .safe_repr import safe_repr, safe_str
+
+SAMPLE_NS = 100_000_000
+MAX_LISTED = 200
+MAX_QUEUE_ITEMS = 50
+MAX_TB = 30
+
+
+def frame_dicts(frames):
+    """[(file, line, func)] -> Frame objects of the wire."""
+    return [{"file": f, "line": int(l or 0), "func": fn} for f, l, fn in frames]
+
+
+def callable_name(cb):
+    for attr in ("__qualname__", "__name__"):
+        name = getattr(cb, attr, None)
+        if isinstance(name, str):
+            return name
+    func = getattr(cb, "func", None)  # functools.partial
+    if func is not None and func is not cb:
+        return "partial(%s)" % callable_name(func)
+    return type(cb).__qualname__
+
+
+def coro_name(task):
+    try:
+        coro = task.get_coro()
+    except Exception:
+        coro = None
+    if coro is None:
+        return "?"
+    name = getattr(coro, "__qualname__", None)
+    return name if isinstance(name, str) else type(coro).__qualname__
+
+
+def future_state(fut):
+    state = fut._state
+    if state == "CANCELLED":
+        return "cancelled"
+    if state == "FINISHED":
+        return "failed" if fut._exception is not None else "done"
+    return "pending"
+
+
+def exception_info(exc):
+    tb = traceback.extract_tb(exc.__traceback__)[-MAX_TB:]
+    return {
+        "type": type(exc).__qualname__,
+        "message": safe_str(exc),
+        "traceback": frame_dicts((f.filename, f.lineno, f.name) for f in tb),
+    }
+
+
+class Drainer:
+    def __init__(self, session, sink):
+        self.session = session
+        self.sink = sink
+        self.seq = 0
+        self.stopping = False
+        self.thread = threading.Thread(target=self._run, name="loopscope-drain", daemon=True)
+        self.send_lock = threading.Lock()
+        self._last_sample = 0
+        self._signatures = {}
+
+    def start(self):
+        self.thread.start()
+
+    def _run(self):
+        s = self.session
+        while not self.stopping:
+            s.wake.wait(0.05)
+            s.wake.clear()
+            try:
+                self.drain_once()
+            except Exception:
+                s.internal_error("drain: %s" % (sys.exc_info()[1],), traceback.format_exc())
+                hooks.uninstall()
+                return
+
+    def drain_once(self, force_sample=False):
+        with self.send_lock:
+            s = self.session
+            events = []
+            for st, steps, evs in s.take():
+                self._convert_chunk(st, steps, evs, events)
+            for fid, fut in s.prune():
+                events.append({"kind": P.FUTURE_DONE, "future": fid, "ts": self._rel(R.now_ns()), "state": future_state(fut)})
+            now = R.now_ns()
+            if force_sample or now - self._last_sample >= SAMPLE_NS:
+                self._last_sample = now
+                self._sample(events, now)
+            if events or s.dropped != getattr(self, "_sent_dropped", 0):
+                self._sent_dropped = s.dropped
+                self.seq += 1
+                self.sink.send({"kind": P.EVENTS_BATCH, "seq": self.seq, "events": events, "dropped": s.dropped})
+
+    def _rel(self, ts):
+        return ts - self.session.origin_ns
+
+    # -- conversion ---------------------------------------------------------------
+
+    def _convert_chunk(self, st, steps, evs, out):
+        # A step goes before the first event that happened after it ended, so
+        # what a step made (a future it then waits on) precedes the step.
+        n = len(steps) // 4
+        ends = steps[2::4] if n else None
+        j = 0
+        for ev in evs:
+            code = ev[0]
+            if n and code != R.E_SITE:
+                ts = self._rel(ev[3] if code in (R.E_TASK_CREATED, R.E_FUT_CREATED) else ev[2])
+                k = bisect.bisect_right(ends, ts, j)
+                if k > j:
+                    out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 : k * 4].tolist()})
+                    j = k
+            out.append(self._convert(ev))
+        if n and j < n:
+            out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 :].tolist()})
+
+    def _convert(self, ev):
+        code = ev[0]
+        rel = self._rel
+        if code == R.E_SITE:
+            return {"kind": P.SITE_DEF, "site": ev[1], "file": ev[2], "line": ev[3], "func": ev[4]}
+        if code == R.E_TASK_CREATED:
+            task = ev[4]
+            try:
+                name = task.get_name()
+            except Exception:
+                name = "Task-?"
+            return {
+                "kind": P.TASK_CREATED,
+                "task": ev[1],
+                "loop": ev[2] if ev[2] is not None else 0,
+                "ts": rel(ev[3]),
+                "name": safe_str(name),
+                "coro": coro_name(task),
+                "site": ev[5],
+                "parent": ev[6],
+                "eager": ev[7],
+            }
+        if code == R.E_TASK_DONE:
+            task = ev[3]
+            state = future_state(task)
+            result = exc = cancel_message = None
+            if state == "done":
+                result = safe_repr(task._result)
+            elif state == "failed":
+                exc = exception_info(task._exception)
+            elif state == "cancelled":
+                msg = getattr(task, "_cancel_message", None)
+                cancel_message = safe_str(msg) if msg is not None else None
+            return {
+                "kind": P.TASK_DONE,
+                "task": ev[1],
+                "ts": rel(ev[2]),
+                "state": state,
+                "result": result,
+                "exception": exc,
+                "cancel_message": cancel_message,
+            }
+        if code == R.E_CANCEL:
+            return {
+                "kind": P.TASK_CANCEL_REQUESTED,
+                "task": ev[1],
+                "ts": rel(ev[2]),
+                "by_task": ev[3],
+                "by_site": ev[4],
+                "message": safe_str(ev[5]) if ev[5] is not None else None,
+            }
+        if code == R.E_FUT_CREATED:
+            return self._future_created(ev)
+        if code == R.E_FUT_DONE:
+            return {"kind": P.FUTURE_DONE, "future": ev[1], "ts": rel(ev[2]), "state": future_state(ev[3])}
+        if code == R.E_LOOP_CREATED:
+            return {"kind": P.LOOP_CREATED, "loop": ev[1], "ts": rel(ev[2]), "thread": ev[3], "cls": ev[4]}
+        if code == R.E_LOOP_CLOSED:
+            return {"kind": P.LOOP_CLOSED, "loop": ev[1], "ts": rel(ev[2])}
+        if code == R.E_QUEUE_CREATED:
+            return {"kind": P.QUEUE_CREATED, "queue": ev[1], "ts": rel(ev[2]), "type": ev[3], "maxsize": ev[4], "site": ev[5]}
+        if code == R.E_SYNC_CREATED:
+            return {"kind": P.SYNC_CREATED, "prim": ev[1], "ts": rel(ev[2]), "type": ev[3], "site": ev[4]}
+        if code == R.E_BLOCKED:
+            return {
+                "kind": P.LOOP_BLOCKED,
+                "loop": ev[1],
+                "ts": rel(ev[2]),
+                "duration_ns": ev[3],
+                "task": ev[4],
+                "stack": frame_dicts(ev[5]),
+            }
+        if code == R.E_QUEUE_FINAL:
+            items = ev[3]
+            if ev[5] == "LifoQueue":
+                items = list(reversed(items))
+            elif ev[5] == "PriorityQueue":
+                try:
+                    items = sorted(items)
+                except Exception:
+                    pass
+            return {
+                "kind": P.QUEUE_SAMPLE,
+                "queue": ev[1],
+                "ts": rel(ev[2]),
+                "size": len(ev[3]),
+                "items": [safe_repr(i) for i in items[:MAX_QUEUE_ITEMS]],
+                "getters": [],
+                "putters": [],
+                "puts": ev[4],
+                "gets": max(0, ev[4] - len(ev[3])),
+            }
+        if code == R.E_ERROR:
+            return {"kind": P.RUNTIME_ERROR, "ts": rel(ev[1]), "message": ev[2], "traceback": ev[3]}
+        raise ValueError("unknown internal event %r" % (code,))
+
+    def _future_created(self, ev):
+        return {
+            "kind": P.FUTURE_CREATED,
+            "future": ev[1],
+            "loop": ev[2],
+            "ts": self._rel(ev[3]),
+            "type": ev[4],
+            "site": ev[5],
+            "owner": ev[6],
+            "children": list(ev[7]),
+            "due_ns": self._rel(ev[8]) if ev[8] is not None else None,
+        }
+
+    # -- samples ------------------------------------------------------------------
+
+    def _sample(self, out, now):
+        s = self.session
+        waiting = {}  # id(future a task waits on) -> task id
+        live = []
+        for st in list(s.loops.values()):
+            loop = st.loop_ref()
+            if loop is None or st.closed:
+                continue
+            live.append((st, loop))
+            for task in _all_tasks(loop):
+                w = task._fut_waiter
+                if w is not None:
+                    tid = task_id(task, s)
+                    if tid:
+                        waiting[id(w)] = tid
+        ts = self._rel(now)
+        for st, loop in live:
+            self._sample_loop(st, loop, waiting, ts, out)
+        for q in _weak_list(s.queues):
+            self._sample_queue(q, waiting, ts, out)
+        for p in _weak_list(s.prims):
+            self._sample_prim(p, waiting, ts, out)
+
+    def _changed(self, key, signature):
+        if self._signatures.get(key) == signature:
+            return False
+        self._signatures[key] = signature
+        return True
+
+    def _sample_loop(self, st, loop, waiting, ts, out):
+        ready = _copy(loop._ready)
+        timers = _copy(getattr(loop, "_scheduled", ()))
+        if not self._changed(("loop", st.id), (st.iterations, len(ready), len(timers))):
+            return
+        s = self.session
+        ready_items = []
+        for h in ready[:MAX_LISTED]:
+            if h._cancelled:
+                continue
+            cb = h._callback
+            owner = getattr(cb, "__self__", None)
+            tid = task_id(owner, s) if type(owner) in hooks._task_types else None
+            if tid:
+                kind = "task-wakeup" if h._args else "task-step"
+                ready_items.append({"kind": kind, "task": tid, "func": coro_name(owner)})
+            else:
+                ready_items.append({"kind": "callback", "task": None, "func": callable_name(cb)})
+        timer_items = []
+        origin = s.origin_ns
+        for h in sorted((t for t in timers if not t._cancelled), key=_when)[:MAX_LISTED]:
+            args = h._args or ()
+            waiter = waiting.get(id(args[0])) if args else None
+            timer_items.append(
+                {
+                    "due_ns": int(h._when * 1e9) - origin,
+                    "func": callable_name(h._callback),
+                    "task": waiter,
+                    "cancelled": False,
+                }
+            )
+        out.append(
+            {
+                "kind": P.LOOP_SAMPLE,
+                "loop": st.id,
+                "ts": ts,
+                "iterations": st.iterations,
+                "ready": ready_items,
+                "timers": timer_items,
+                "ready_total": len(ready),
+                "timers_total": len(timers),
+            }
+        )
+
+    def _sample_queue(self, q, waiting, ts, out):
+        qid = getattr(q, "_ls_id", None)
+        if qid is None:
+            return
+        items = _copy(getattr(q, "_queue", ()))
+        getters = [waiting.get(id(f), 0) for f in _copy(q._getters) if not f.done()]
+        putters = [waiting.get(id(f), 0) for f in _copy(q._putters) if not f.done()]
+        puts = int(getattr(q, "_unfinished_tasks", 0)) + int(getattr(q, "_ls_done", 0))
+        size = len(items)
+        sig = (size, puts, tuple(getters), tuple(putters), id(items[0]) if items else 0)
+        if not self._changed(("q", qid), sig):
+            return
+        if isinstance(q, asyncio.PriorityQueue):
+            try:
+                items = sorted(items)
+            except Exception:  # items that do not compare: heap order
+                pass
+        elif isinstance(q, asyncio.LifoQueue):
+            items = list(reversed(items))
+        out.append(
+            {
+                "kind": P.QUEUE_SAMPLE,
+                "queue": qid,
+                "ts": ts,
+                "size": size,
+                "items": [safe_repr(i) for i in items[:MAX_QUEUE_ITEMS]],
+                "getters": [g for g in getters if g],
+                "putters": [p for p in putters if p],
+                "puts": puts,
+                "gets": max(0, puts - size),
+            }
+        )
+
+    def _sample_prim(self, p, waiting, ts, out):
+        pid = getattr(p, "_ls_id", None)
+        if pid is None:
+            return
+        waiters = [waiting.get(id(f), 0) for f in _copy(getattr(p, "_waiters", None) or ()) if not f.done()]
+        if isinstance(p, asyncio.Condition):
+            state = "locked" if p.locked() else "unlocked"
+        elif isinstance(p, asyncio.Lock):
+            state = "locked" if p._locked else "unlocked"
+        elif isinstance(p, asyncio.Event):
+            state = "set" if p._value else "clear"
+        else:
+            state = str(getattr(p, "_value", "?"))
+        if not self._changed(("p", pid), (state, tuple(waiters))):
+            return
+        out.append({"kind": P.SYNC_SAMPLE, "prim": pid, "ts": ts, "state": state, "waiters": [w for w in waiters if w]})
+
+
+def task_id(task, session):
+    if type(task) is hooks.Task:
+        return getattr(task, "_ls_id", 0)
+    return session.foreign_task_ids.get(task, 0)
+
+
+def _when(h):
+    return h._when
+
+
+def _copy(seq):
+    """A list copy of a deque/list that another thread may be changing."""
+    for _ in range(10):
+        try:
+            return list(seq)
+        except RuntimeError:
+            continue
+    return []
+
+
+def _weak_list(ws):
+    for _ in range(10):
+        try:
+            return list(ws)
+        except RuntimeError:
+            continue
+    return []
+
+
+def _all_tasks(loop):
+    for _ in range(10):
+        try:
+            return list(asyncio.all_tasks(loop))
+        except RuntimeError:
+            continue
+    return []

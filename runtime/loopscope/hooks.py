@@ -1,0 +1,646 @@
+"""The hooks: how Loopscope sees every task step, future, queue and primitive.
+
+Measured facts behind the choices are in shared/notes/runtime-findings.md:
+
+* ``BaseEventLoop._run_once`` is replaced (class-wide, so loops created before
+  ``install()`` are adopted too) by a faithful copy that records each task step
+  inline. A wrapper around ``Handle._run`` would add a Python frame per step;
+  inlining costs a few attribute reads and four ``array.append`` calls.
+* ``create_task`` is replaced so tasks are a C-Task subclass with one slot for
+  our id and an overridden ``cancel()`` (the only way to learn who cancelled a
+  task). A user's task factory still runs, unchanged: its tasks are adopted.
+* ``create_future`` is replaced so futures are seen when the loop makes them;
+  the caller's code object says what the future is for (a queue getter, a
+  lock waiter, a sleep...). Futures made otherwise are classified when a task
+  is first seen waiting on one.
+* Queues and primitives register themselves in ``__init__``; queue counts are
+  derived (puts = unfinished + task_done calls) so put/get stay unhooked.
+"""
+import asyncio
+import heapq
+import sys
+import threading
+import traceback
+from asyncio import base_events, events, futures, locks, queues, tasks
+
+from . import recorder as R
+
+PY = sys.version_info[:2]
+_CTask = asyncio.Task
+_Future = futures.Future
+_task_types = {_CTask}
+if hasattr(tasks, "_PyTask"):
+    _task_types.add(tasks._PyTask)
+_current_task = tasks.current_task
+
+_ASYNCIO_DIR = asyncio.__file__.rsplit("/", 1)[0].rsplit("\\", 1)[0]
+_OWN_DIR = __file__.rsplit("/", 1)[0].rsplit("\\", 1)[0]
+
+# Set by install(); read by every hook.
+session = None
+_originals = {}
+# Read per callback by the traced _run_once: a module global is the cheapest
+# flag there is. Set by control.py.
+pause_requested = False
+_park = None  # control.park(loop, st, reason), set by control.py
+
+
+class Task(_CTask):
+    """A C Task with a slot for Loopscope's id and a cancel() that records who
+    cancelled it. Named ``Task`` so reprs and tracebacks read as without us."""
+
+    __slots__ = ("_ls_id",)
+
+    def cancel(self, *args, **kwargs):
+        if session is not None and session.enabled and self._state == "PENDING":
+            try:
+                _record_cancel(self, args, kwargs)
+            except Exception:
+                _fail("cancel hook")
+        return _CTask.cancel(self, *args, **kwargs)
+
+
+Task.__qualname__ = "Task"
+Task.__module__ = _CTask.__module__
+_task_types.add(Task)
+
+
+def _record_cancel(task, args, kwargs):
+    loop = task._loop
+    st = _state_of(loop)
+    by = _current_task(loop)
+    by_id = _id_of(by, st) if by is not None else None
+    frame = _user_frame(sys._getframe(2))
+    by_site = session.site_for(frame.f_code, frame.f_lineno, _events_for(st)) if frame is not None else None
+    msg = args[0] if args else kwargs.get("msg")
+    _events_for(st).append((R.E_CANCEL, _id_of(task, st), R.now_ns(), by_id, by_site, msg))
+
+
+def _events_for(st):
+    """The event list to append to from the current thread: the loop's own when
+    on its thread (keeps order with its steps), the session's otherwise."""
+    if st is not None and st.thread_ident == threading.get_ident():
+        return st.events
+    return _OtherEvents
+
+
+class _OtherEventsType:
+    def append(self, ev):
+        session.other_event(ev)
+
+
+_OtherEvents = _OtherEventsType()
+
+
+def _fail(where):
+    """An internal error: report it once and stop tracing; the program goes on."""
+    s = session
+    if s is None:
+        return
+    s.internal_error("%s: %s" % (where, sys.exc_info()[1]), traceback.format_exc())
+    uninstall()
+
+
+def _user_frame(frame):
+    """The nearest frame outside asyncio (where the user's code is). Meeting one
+    of Loopscope's frames means the walk left the task for the loop that runs
+    it: there is no user frame then."""
+    while frame is not None:
+        fn = frame.f_code.co_filename
+        if fn.startswith(_OWN_DIR):
+            return None
+        if not fn.startswith(_ASYNCIO_DIR):
+            return frame
+        frame = frame.f_back
+    return None
+
+
+# -- loops --------------------------------------------------------------------------
+
+
+def _state_of(loop):
+    st = getattr(loop, "_ls", None)
+    if st is None:
+        st = _adopt_loop(loop)
+    return st
+
+
+def _adopt_loop(loop):
+    st = R.LoopState(session.next_id(), loop)
+    try:
+        loop._ls = st
+    except Exception:  # a loop class with __slots__: trace it all the same
+        pass
+    session.loops[st.id] = st
+    session.other_event((R.E_LOOP_CREATED, st.id, R.now_ns(), "", type(loop).__qualname__))
+    return st
+
+
+def _loop_init(self, *args, **kwargs):
+    _originals["__init__"](self, *args, **kwargs)
+    if session is not None and session.enabled:
+        try:
+            _state_of(self)
+        except Exception:
+            _fail("loop init hook")
+
+
+def _loop_close(self):
+    st = getattr(self, "_ls", None)
+    _originals["close"](self)
+    if st is not None and not st.closed and session is not None:
+        st.closed = True
+        st.events.append((R.E_LOOP_CLOSED, st.id, R.now_ns()))
+        session.flush(st)
+
+
+def _run_once(self):
+    """One loop iteration, as BaseEventLoop._run_once (3.8-3.13 are the same),
+    recording each task step. Keep in step with CPython's."""
+    s = session
+    st = getattr(self, "_ls", None)
+    if st is None:
+        st = _adopt_loop(self)
+    if st.thread_ident is None:
+        st.thread_ident = threading.get_ident()
+        st.thread_name = threading.current_thread().name
+    if pause_requested:
+        _park(self, st, "pause")
+
+    sched_count = len(self._scheduled)
+    if (
+        sched_count > base_events._MIN_SCHEDULED_TIMER_HANDLES
+        and self._timer_cancelled_count / sched_count > base_events._MIN_CANCELLED_TIMER_HANDLES_FRACTION
+    ):
+        new_scheduled = []
+        for handle in self._scheduled:
+            if handle._cancelled:
+                handle._scheduled = False
+            else:
+                new_scheduled.append(handle)
+        heapq.heapify(new_scheduled)
+        self._scheduled = new_scheduled
+        self._timer_cancelled_count = 0
+    else:
+        while self._scheduled and self._scheduled[0]._cancelled:
+            self._timer_cancelled_count -= 1
+            handle = heapq.heappop(self._scheduled)
+            handle._scheduled = False
+
+    timeout = None
+    if self._ready or self._stopping:
+        timeout = 0
+    elif self._scheduled:
+        timeout = self._scheduled[0]._when - self.time()
+        if timeout > base_events.MAXIMUM_SELECT_TIMEOUT:
+            timeout = base_events.MAXIMUM_SELECT_TIMEOUT
+        elif timeout < 0:
+            timeout = 0
+
+    if timeout != 0 and (st.steps or st.events):
+        # About to sleep in select: send what we have now, not after the sleep.
+        s.flush(st)
+    event_list = self._selector.select(timeout)
+    self._process_events(event_list)
+    event_list = None
+
+    end_time = self.time() + self._clock_resolution
+    while self._scheduled:
+        handle = self._scheduled[0]
+        if handle._when >= end_time:
+            break
+        handle = heapq.heappop(self._scheduled)
+        handle._scheduled = False
+        self._ready.append(handle)
+
+    st.iterations += 1
+    ready = self._ready
+    popleft = ready.popleft
+    ntodo = len(ready)
+    debug = self._debug
+    fut_ids = s.fut_ids
+    record = st.steps.append
+    ns = R.now_ns
+    origin = s.origin_ns
+    for _ in range(ntodo):
+        if pause_requested:
+            _park(self, st, "pause")
+        handle = popleft()
+        if handle._cancelled:
+            continue
+        owner = getattr(handle._callback, "__self__", None)
+        if type(owner) is Task:
+            tid = owner._ls_id
+        elif type(owner) in _task_types:
+            tid = _foreign_task_id(owner, st)
+        else:
+            st.cur_start = ns()
+            if debug:
+                _run_debug(self, handle)
+            else:
+                handle._run()
+            st.cur_start = 0
+            continue
+        args = handle._args
+        if args:
+            # A wakeup: the future it carries has just completed.
+            fid = fut_ids.pop(args[0], None)
+            if fid is not None:
+                st.events.append((R.E_FUT_DONE, fid, ns(), args[0]))
+        st.cur_task = tid
+        st.cur_start = t0 = ns()
+        if debug:
+            _run_debug(self, handle)
+        else:
+            handle._run()
+        t1 = ns()
+        st.cur_start = 0
+        waiter = owner._fut_waiter
+        if waiter is None:
+            wid = 0
+            if owner._state != "PENDING":
+                st.events.append((R.E_TASK_DONE, tid, t1, owner))
+        else:
+            if type(waiter) is Task:
+                wid = waiter._ls_id
+            else:
+                wid = fut_ids.get(waiter)
+                if wid is None:
+                    wid = _classify_waiter(waiter, owner, st, t1)
+        record(tid)
+        record(t0 - origin)
+        record(t1 - origin)
+        record(wid)
+    handle = None
+    if t_due(st, s):
+        s.flush(st)
+
+
+def t_due(st, s):
+    return R.now_ns() - st.last_flush >= s.FLUSH_NS
+
+
+def _run_debug(self, handle):
+    try:
+        self._current_handle = handle
+        t0 = self.time()
+        handle._run()
+        dt = self.time() - t0
+        if dt >= self.slow_callback_duration:
+            base_events.logger.warning("Executing %s took %.3f seconds", base_events._format_handle(handle), dt)
+    finally:
+        self._current_handle = None
+
+
+# -- tasks --------------------------------------------------------------------------
+
+
+def _create_task(self, coro, **kwargs):
+    s = session
+    if s is None or not s.enabled or self._task_factory is not None:
+        task = _originals["create_task"](self, coro, **kwargs)
+        if s is not None and s.enabled and type(task) is not Task:
+            try:
+                _foreign_task_id(task, _state_of(self), created=True)
+            except Exception:
+                _fail("task factory hook")
+        return task
+    self._check_closed()
+    try:
+        st = _state_of(self)
+        tid = s.next_id()
+        events_ = _events_for(st)
+        frame = _user_frame(sys._getframe(1))
+        site = s.site_for(frame.f_code, frame.f_lineno, events_) if frame is not None else None
+        parent = _current_task(self)
+        parent_id = _id_of(parent, st) if parent is not None else None
+    except Exception:
+        _fail("create_task hook")
+        return _originals["create_task"](self, coro, **kwargs)
+    task = Task.__new__(Task, coro, loop=self)
+    task._ls_id = tid
+    events_.append((R.E_TASK_CREATED, tid, st.id, R.now_ns(), task, site, parent_id, False))
+    Task.__init__(task, coro, loop=self, **kwargs)
+    if task._source_traceback:
+        del task._source_traceback[-1]
+    return task
+
+
+def _foreign_task_id(task, st, created=False):
+    """Id of a task Loopscope did not create (a user's task factory, or a Task
+    constructed directly): adopted on first sight."""
+    table = session.foreign_task_ids
+    tid = table.get(task)
+    if tid is None:
+        tid = session.next_id()
+        table[task] = tid
+        _task_types.add(type(task))
+        site = None
+        events_ = _events_for(st)
+        if created:
+            frame = _user_frame(sys._getframe(2))
+            if frame is not None:
+                site = session.site_for(frame.f_code, frame.f_lineno, events_)
+        eager = bool(created and task._state != "PENDING" or getattr(task, "_fut_waiter", None) is not None)
+        events_.append((R.E_TASK_CREATED, tid, st.id if st else None, R.now_ns(), task, site, None, eager))
+        if task._state != "PENDING":
+            events_.append((R.E_TASK_DONE, tid, R.now_ns(), task))
+    return tid
+
+
+def _id_of(obj, st):
+    """The wire id of a task or future, registering it if new."""
+    if type(obj) is Task:
+        return obj._ls_id
+    if isinstance(obj, _CTask) or type(obj) in _task_types:
+        return _foreign_task_id(obj, st)
+    fid = session.fut_ids.get(obj)
+    if fid is None:
+        fid = _register_future(obj, st, "future", None, None, (), None)
+    return fid
+
+
+# -- futures ------------------------------------------------------------------------
+
+# code object of the function that calls loop.create_future() -> what the future is
+# for: (kind, local holding the owner, local holding the children, local holding a delay)
+_CREATORS = {}
+
+
+def _build_creators():
+    def add(fn, kind, owner=None, children=None, delay=None):
+        code = getattr(fn, "__code__", None)
+        if code is not None:
+            _CREATORS[code] = (kind, owner, children, delay)
+
+    add(queues.Queue.get, "queue-get", owner="self")
+    add(queues.Queue.put, "queue-put", owner="self")
+    add(locks.Lock.acquire, "lock", owner="self")
+    add(locks.Event.wait, "event", owner="self")
+    add(locks.Semaphore.acquire, "semaphore", owner="self")
+    add(locks.Condition.wait, "condition", owner="self")
+    add(tasks.sleep, "sleep", delay="delay")
+    add(tasks._wait, "wait", children="fs")
+    add(tasks.shield, "shield", children="inner")
+    add(tasks.wait_for, "wait_for")
+    add(futures.wrap_future, "executor")
+    try:
+        from asyncio import taskgroups
+
+        add(taskgroups.TaskGroup.__aexit__, "taskgroup", children="_tasks_of_self")
+    except ImportError:
+        pass
+    try:
+        from asyncio import streams
+
+        add(streams.StreamReader._wait_for_data, "stream-read", owner="self")
+    except (ImportError, AttributeError):
+        pass
+
+
+def _create_future(self):
+    s = session
+    fut = _Future(loop=self)
+    if s is None or not s.enabled:
+        return fut
+    try:
+        frame = sys._getframe(1)
+        spec = _CREATORS.get(frame.f_code)
+        st = _state_of(self)
+        if spec is None:
+            user = _user_frame(frame)
+            site = s.site_for(user.f_code, user.f_lineno, _events_for(st)) if user is not None else None
+            _register_future(fut, st, "future", site, None, (), None)
+        else:
+            kind, owner_name, children_name, delay_name = spec
+            owner = children = None
+            due = None
+            if owner_name or children_name or delay_name:
+                local = frame.f_locals
+                if owner_name:
+                    owner = local.get(owner_name)
+                if children_name == "_tasks_of_self":
+                    children = tuple(getattr(local.get("self"), "_tasks", ()))
+                elif children_name:
+                    c = local.get(children_name)
+                    children = tuple(c) if isinstance(c, (set, list, tuple, frozenset)) else (c,) if c is not None else ()
+                if delay_name:
+                    try:
+                        due = R.now_ns() + int(float(local.get(delay_name)) * 1e9)
+                    except (TypeError, ValueError, OverflowError):
+                        due = None
+            user = _user_frame(frame)
+            site = s.site_for(user.f_code, user.f_lineno, _events_for(st)) if user is not None else None
+            _register_future(fut, st, kind, site, owner, children or (), due)
+        if fut._source_traceback:
+            del fut._source_traceback[-1]
+    except Exception:
+        _fail("create_future hook")
+    return fut
+
+
+def _register_future(fut, st, kind, site, owner, children, due):
+    s = session
+    fid = s.next_id()
+    s.fut_ids[fut] = fid
+    owner_id = _owner_id(owner) if owner is not None else None
+    child_ids = [_id_of(c, st) for c in children if isinstance(c, _Future) or type(c) in _task_types]
+    _events_for(st).append(
+        (R.E_FUT_CREATED, fid, st.id if st else None, R.now_ns(), kind, site, owner_id, child_ids, due)
+    )
+    return fid
+
+
+def _classify_waiter(waiter, task, st, ts):
+    """A task waits on something Loopscope has not seen made: name it."""
+    if isinstance(waiter, _CTask) or type(waiter) in _task_types:
+        return _foreign_task_id(waiter, st)
+    if not isinstance(waiter, _Future):
+        return 0
+    try:
+        children = getattr(waiter, "_children", None)
+        if children is not None:  # gather's _GatheringFuture
+            return _register_future(waiter, st, "gather", _await_site(task, st), None, tuple(children), None)
+        return _register_future(waiter, st, "future", _await_site(task, st), None, (), None)
+    except Exception:
+        _fail("waiter classification")
+        return 0
+
+
+def _await_site(task, st):
+    """Where the task is suspended: the innermost coroutine frame of its chain."""
+    coro = task.get_coro()
+    frame = None
+    depth = 0
+    while coro is not None and depth < 100:
+        frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None) or frame
+        coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+        depth += 1
+    user = _user_frame(frame) if frame is not None else None
+    if user is None:
+        return None
+    return session.site_for(user.f_code, user.f_lineno, _events_for(st))
+
+
+# -- queues and primitives ----------------------------------------------------------
+
+
+def _owner_id(obj):
+    oid = getattr(obj, "_ls_id", None)
+    if oid is None:
+        if isinstance(obj, queues.Queue):
+            oid = _register_queue(obj, None)
+        else:
+            oid = _register_prim(obj, None)
+    return oid
+
+
+def _current_events():
+    loop = events._get_running_loop()
+    st = getattr(loop, "_ls", None) if loop is not None else None
+    return _events_for(st)
+
+
+def _site_of(frame, events_):
+    user = _user_frame(frame)
+    if user is None:
+        return None
+    return session.site_for(user.f_code, user.f_lineno, events_)
+
+
+def _register_queue(q, frame):
+    events_ = _current_events()
+    site = _site_of(frame, events_) if frame is not None else None
+    qid = session.next_id()
+    q._ls_id = qid
+    q._ls_done = 0
+    session.queues.add(q)
+    maxsize = q._maxsize if isinstance(getattr(q, "_maxsize", None), int) else 0
+    events_.append((R.E_QUEUE_CREATED, qid, R.now_ns(), type(q).__qualname__, maxsize, site))
+    return qid
+
+
+def _register_prim(p, frame):
+    events_ = _current_events()
+    site = _site_of(frame, events_) if frame is not None else None
+    pid = session.next_id()
+    p._ls_id = pid
+    session.prims.add(p)
+    events_.append((R.E_SYNC_CREATED, pid, R.now_ns(), type(p).__qualname__, site))
+    return pid
+
+
+def _queue_init(self, *args, **kwargs):
+    _originals["Queue.__init__"](self, *args, **kwargs)
+    if session is not None and session.enabled:
+        try:
+            _register_queue(self, sys._getframe(1))
+        except Exception:
+            _fail("Queue hook")
+
+
+def _queue_del(self):
+    """A queue going away: record what it held, since no sample can be taken later."""
+    s = session
+    qid = getattr(self, "_ls_id", None)
+    if s is None or qid is None:
+        return
+    try:
+        puts = int(self._unfinished_tasks) + int(getattr(self, "_ls_done", 0))
+        s.other_event((R.E_QUEUE_FINAL, qid, R.now_ns(), list(self._queue), puts, type(self).__qualname__))
+    except Exception:
+        pass  # in __del__ nothing may escape; a missing last sample is no error
+
+
+def _queue_task_done(self):
+    _originals["Queue.task_done"](self)
+    try:
+        self._ls_done += 1
+    except AttributeError:
+        pass
+
+
+def _make_prim_init(key):
+    def __init__(self, *args, **kwargs):
+        _originals[key](self, *args, **kwargs)
+        if session is not None and session.enabled and getattr(self, "_ls_id", None) is None:
+            caller = sys._getframe(1)
+            if caller.f_code.co_filename.startswith(_ASYNCIO_DIR):
+                # asyncio's own (a Queue's _finished Event, a Condition's Lock):
+                # registered only if a task ends up waiting on it.
+                return
+            try:
+                _register_prim(self, caller)
+            except Exception:
+                _fail("primitive hook")
+
+    __init__.__wrapped__ = _originals[key]
+    return __init__
+
+
+def _os_exit(code):
+    from . import lifecycle
+
+    lifecycle.on_os_exit(code)
+    _originals["os._exit"](code)
+
+
+_ABSENT = object()
+
+# -- install ------------------------------------------------------------------------
+
+_PATCHES = [
+    (base_events.BaseEventLoop, "__init__", "__init__", _loop_init),
+    (base_events.BaseEventLoop, "close", "close", _loop_close),
+    (base_events.BaseEventLoop, "_run_once", "_run_once", _run_once),
+    (base_events.BaseEventLoop, "create_task", "create_task", _create_task),
+    (base_events.BaseEventLoop, "create_future", "create_future", _create_future),
+    (queues.Queue, "__init__", "Queue.__init__", _queue_init),
+    (queues.Queue, "task_done", "Queue.task_done", _queue_task_done),
+    (queues.Queue, "__del__", "Queue.__del__", _queue_del),
+]
+
+
+def install(new_session):
+    """Start tracing every loop of this process into ``new_session``."""
+    global session
+    if session is not None:
+        raise RuntimeError("loopscope is already tracing this process")
+    import os
+
+    session = new_session
+    if not _CREATORS:
+        _build_creators()
+    for cls, attr, key, fn in _PATCHES:
+        _originals[key] = cls.__dict__.get(attr, _ABSENT)
+        setattr(cls, attr, fn)
+    for cls in (locks.Lock, locks.Event, locks.Semaphore, locks.Condition):
+        key = cls.__name__ + ".__init__"
+        _originals[key] = cls.__dict__["__init__"]
+        setattr(cls, "__init__", _make_prim_init(key))
+    _originals["os._exit"] = os._exit
+    os._exit = _os_exit
+    return session
+
+
+def uninstall():
+    """Stop tracing; patched classes get their own methods back."""
+    global session
+    import os
+
+    for cls, attr, key, _fn in _PATCHES:
+        if key in _originals:
+            original = _originals.pop(key)
+            if original is _ABSENT:
+                delattr(cls, attr)
+            else:
+                setattr(cls, attr, original)
+    for cls in (locks.Lock, locks.Event, locks.Semaphore, locks.Condition):
+        key = cls.__name__ + ".__init__"
+        if key in _originals:
+            setattr(cls, "__init__", _originals.pop(key))
+    if "os._exit" in _originals:
+        os._exit = _originals.pop("os._exit")
+    if session is not None:
+        session.enabled = False
+    session = None

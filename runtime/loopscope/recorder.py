@@ -1,0 +1,187 @@
+"""What the tracer records, and where it keeps it until the drain thread sends it.
+
+The loop thread only appends: task steps as 4 ints into an ``array('q')`` (no
+objects, nothing for the GC to scan) and rarer events as small tuples into a list.
+Both live on the loop's ``LoopState`` and are handed to the drain thread as one
+chunk at an iteration boundary, so a chunk is always internally ordered.
+Everything costly (reprs, names, tracebacks, JSON) happens on the drain thread.
+"""
+import collections
+import itertools
+import sys
+import threading
+import time
+import weakref
+from array import array
+
+# Event codes of the internal tuples (first element). The drain turns each into
+# the wire event named beside it (see drain.py).
+E_SITE = 1  # site/def         (E, site, file, line, func)
+E_LOOP_CREATED = 2  # loop/created (E, loop, ts, thread, cls)
+E_LOOP_CLOSED = 3  # loop/closed   (E, loop, ts)
+E_TASK_CREATED = 4  # task/created (E, task, loop, ts, task_obj, site, parent, eager)
+E_TASK_DONE = 5  # task/done       (E, task, ts, task_obj)
+E_CANCEL = 6  # task/cancel-requested (E, task, ts, by_task, by_site, message)
+E_FUT_CREATED = 7  # future/created (E, fut, loop, ts, kind, site, owner, children, due_ns)
+E_FUT_DONE = 8  # future/done      (E, fut, ts, fut_obj)
+E_QUEUE_CREATED = 9  # queue/created (E, queue, ts, type, maxsize, site)
+E_SYNC_CREATED = 10  # sync/created (E, prim, ts, type, site)
+E_BLOCKED = 11  # loop/blocked     (E, loop, ts, duration_ns, task, frames)
+E_ERROR = 12  # runtime/error      (E, ts, message, traceback)
+E_QUEUE_FINAL = 13  # queue/sample of a queue being freed (E, queue, ts, items, puts, type)
+
+now_ns = time.monotonic_ns
+
+
+class LoopState:
+    """Per-loop recording state, stored on the loop as ``loop._ls``."""
+
+    __slots__ = (
+        "id",
+        "loop_ref",
+        "thread_ident",
+        "thread_name",
+        "steps",
+        "events",
+        "iterations",
+        "last_flush",
+        "cur_start",
+        "cur_task",
+        "blocked_reported",
+        "closed",
+        "paused",
+        "__weakref__",
+    )
+
+    def __init__(self, loop_id, loop):
+        self.id = loop_id
+        self.loop_ref = weakref.ref(loop)
+        self.thread_ident = None
+        self.thread_name = ""
+        self.steps = array("q")
+        self.events = []
+        self.iterations = 0
+        self.last_flush = now_ns()
+        self.cur_start = 0
+        self.cur_task = 0
+        self.blocked_reported = 0
+        self.closed = False
+        self.paused = False
+
+
+class Session:
+    """Everything one traced process has recorded and not yet sent."""
+
+    FLUSH_NS = 50_000_000
+    # Bound on events waiting for the drain thread; past it, step records are
+    # dropped (and counted) while the rarer structural events are kept.
+    MAX_PENDING = 2_000_000
+    MAX_OTHER_EVENTS = 200_000
+
+    def __init__(self, origin_ns=None):
+        self.origin_ns = now_ns() if origin_ns is None else origin_ns
+        self.next_id = itertools.count(1).__next__
+        self.loops = {}  # loop id -> LoopState
+        self.outbox = collections.deque()  # (LoopState|None, steps array, events list)
+        self.pending = 0
+        self.dropped = 0
+        self.other_events = []  # events from threads that run no traced loop
+        self.sites = {}  # (code, line) -> site id
+        # Futures and non-Loopscope tasks have no slot for an id: strong refs
+        # here, pruned by prune() once done or referenced by nobody else.
+        self.fut_ids = {}
+        self.foreign_task_ids = {}
+        self.queues = weakref.WeakSet()
+        self.prims = weakref.WeakSet()
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.enabled = True
+        self.error_reported = False
+
+    # -- called on loop threads -------------------------------------------------
+
+    def flush(self, st):
+        """Hand the loop's buffers to the drain thread (loop thread only)."""
+        steps, events = st.steps, st.events
+        if not steps and not events:
+            st.last_flush = now_ns()
+            return
+        st.steps = array("q")
+        st.events = []
+        st.last_flush = now_ns()
+        n = len(steps) // 4 + len(events)
+        if self.pending + n > self.MAX_PENDING and steps:
+            self.dropped += len(steps) // 4
+            n -= len(steps) // 4
+            steps = array("q")
+        self.pending += n
+        self.outbox.append((st, steps, events))
+        self.wake.set()
+
+    def site_for(self, code, line, events):
+        key = (code, line)
+        site = self.sites.get(key)
+        if site is None:
+            site = self.next_id()
+            self.sites[key] = site
+            events.append((E_SITE, site, code.co_filename, line, code.co_name))
+        return site
+
+    def other_event(self, ev):
+        """An event from a thread with no traced loop (or the watchdog)."""
+        if len(self.other_events) >= self.MAX_OTHER_EVENTS:
+            self.dropped += 1
+            return
+        self.other_events.append(ev)
+        self.wake.set()
+
+    def internal_error(self, message, tb_text):
+        """Report once; the caller stops tracing."""
+        if self.error_reported:
+            return
+        self.error_reported = True
+        self.other_event((E_ERROR, now_ns(), message, tb_text))
+        try:
+            sys.stderr.write("loopscope: internal error, tracing stopped: %s\n" % message)
+        except Exception:
+            pass
+
+    # -- called on the drain thread ------------------------------------------------
+
+    def take(self):
+        """Everything recorded so far, oldest first: list of (LoopState|None, steps, events)."""
+        # Events from other threads first: they hold the creations (queues,
+        # loops, tasks made before their loop ran) that loop chunks refer to.
+        chunks = []
+        others, self.other_events = self.other_events, []
+        if others:
+            chunks.append((None, array("q"), others))
+        popleft = self.outbox.popleft
+        while True:
+            try:
+                chunks.append(popleft())
+            except IndexError:
+                break
+        for _st, steps, events in chunks:
+            self.pending -= len(steps) // 4 + len(events)
+        if self.pending < 0:
+            self.pending = 0
+        return chunks
+
+    def prune(self):
+        """Drop our references to futures/tasks that are done or that nobody else
+        holds, so tracing never keeps garbage alive for long. Returns the done
+        futures not yet reported: (fut id, fut)."""
+        done = []
+        for table, report in ((self.fut_ids, True), (self.foreign_task_ids, False)):
+            for obj, oid in list(table.items()):
+                try:
+                    finished = obj._state != "PENDING"
+                except Exception:
+                    finished = True
+                # 3 = the table's key, the loop variable, getrefcount's argument
+                if finished or sys.getrefcount(obj) <= 3:
+                    table.pop(obj, None)
+                    if finished and report:
+                        done.append((oid, obj))
+        return done
