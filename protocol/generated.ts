@@ -266,6 +266,28 @@ export interface FutureDoneEvent {
   readonly state: string;
 }
 
+/**
+ * Futures the loop made, packed 6 ints each: future id, created ns, index of
+ * its type in 'types', site (0: unknown), owner queue/primitive id (0: none),
+ * due ns of a sleep (-1: none). Same meaning as future/created with no
+ * children.
+ */
+export interface FutureCreatedBatchEvent {
+  readonly kind: "future/created-batch";
+  readonly loop: number;
+  readonly types: string[];
+  readonly data: number[];
+}
+
+/**
+ * Futures completed, packed 3 ints each: future id, ns, state (0 done, 1
+ * cancelled, 2 failed).
+ */
+export interface FutureDoneBatchEvent {
+  readonly kind: "future/done-batch";
+  readonly data: number[];
+}
+
 export interface QueueCreatedEvent {
   readonly kind: "queue/created";
   readonly queue: number;
@@ -346,6 +368,8 @@ export type LoopEvent =
   | TaskDoneEvent
   | FutureCreatedEvent
   | FutureDoneEvent
+  | FutureCreatedBatchEvent
+  | FutureDoneBatchEvent
   | QueueCreatedEvent
   | QueueSampleEvent
   | SyncCreatedEvent
@@ -379,6 +403,8 @@ export const EventKind = {
   TaskDone: "task/done",
   FutureCreated: "future/created",
   FutureDone: "future/done",
+  FutureCreatedBatch: "future/created-batch",
+  FutureDoneBatch: "future/done-batch",
   QueueCreated: "queue/created",
   QueueSample: "queue/sample",
   SyncCreated: "sync/created",
@@ -574,6 +600,14 @@ export const EVENT_FIELDS: { readonly [K in EventKind]: readonly FieldSpec[] } =
     { name: "future", type: "int", optional: false, spec: { k: "int" } },
     { name: "ts", type: "int", optional: false, spec: { k: "int" } },
     { name: "state", type: "str", optional: false, spec: { k: "str" } },
+  ],
+  "future/created-batch": [
+    { name: "loop", type: "int", optional: false, spec: { k: "int" } },
+    { name: "types", type: "str[]", optional: false, spec: { k: "list", of: { k: "str" } } },
+    { name: "data", type: "int[]", optional: false, spec: { k: "list", of: { k: "int" } } },
+  ],
+  "future/done-batch": [
+    { name: "data", type: "int[]", optional: false, spec: { k: "list", of: { k: "int" } } },
   ],
   "queue/created": [
     { name: "queue", type: "int", optional: false, spec: { k: "int" } },

@@ -55,6 +55,14 @@ TASK_DONE = "task/done"
 FUTURE_CREATED = "future/created"
 # state: done, cancelled or failed.
 FUTURE_DONE = "future/done"
+# Futures the loop made, packed 6 ints each: future id, created ns, index of
+# its type in 'types', site (0: unknown), owner queue/primitive id (0:
+# none), due ns of a sleep (-1: none). Same meaning as future/created with
+# no children.
+FUTURE_CREATED_BATCH = "future/created-batch"
+# Futures completed, packed 3 ints each: future id, ns, state (0 done, 1
+# cancelled, 2 failed).
+FUTURE_DONE_BATCH = "future/done-batch"
 QUEUE_CREATED = "queue/created"
 QUEUE_SAMPLE = "queue/sample"
 # type: Lock, Event, Semaphore, BoundedSemaphore, Condition.
@@ -89,6 +97,8 @@ EVENT_KINDS = frozenset([
     TASK_DONE,
     FUTURE_CREATED,
     FUTURE_DONE,
+    FUTURE_CREATED_BATCH,
+    FUTURE_DONE_BATCH,
     QUEUE_CREATED,
     QUEUE_SAMPLE,
     SYNC_CREATED,
@@ -118,6 +128,8 @@ FIELDS = {
     TASK_DONE: ("task", "ts", "state", "result", "exception", "cancel_message"),
     FUTURE_CREATED: ("future", "loop", "ts", "type", "site", "owner", "children", "due_ns"),
     FUTURE_DONE: ("future", "ts", "state"),
+    FUTURE_CREATED_BATCH: ("loop", "types", "data"),
+    FUTURE_DONE_BATCH: ("data",),
     QUEUE_CREATED: ("queue", "ts", "type", "maxsize", "site"),
     QUEUE_SAMPLE: ("queue", "ts", "size", "items", "getters", "putters", "puts", "gets"),
     SYNC_CREATED: ("prim", "ts", "type", "site"),
@@ -147,6 +159,8 @@ OPTIONAL = {
     TASK_DONE: (),
     FUTURE_CREATED: (),
     FUTURE_DONE: (),
+    FUTURE_CREATED_BATCH: (),
+    FUTURE_DONE_BATCH: (),
     QUEUE_CREATED: (),
     QUEUE_SAMPLE: (),
     SYNC_CREATED: (),
@@ -322,6 +336,14 @@ _SPECS = {
         ("future", False, ("int",)),
         ("ts", False, ("int",)),
         ("state", False, ("str",)),
+    ),
+    FUTURE_CREATED_BATCH: (
+        ("loop", False, ("int",)),
+        ("types", False, ("list", ("str",))),
+        ("data", False, ("list", ("int",))),
+    ),
+    FUTURE_DONE_BATCH: (
+        ("data", False, ("list", ("int",))),
     ),
     QUEUE_CREATED: (
         ("queue", False, ("int",)),
