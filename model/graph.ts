@@ -189,13 +189,15 @@ export function awaitGraph(m: ModelReader, opts: AwaitGraphOptions = {}): AwaitG
     return true;
   };
 
-  // Seeds.
-  for (const t of m.tasks.values()) {
-    if (!includeDone && FINISHED.has(t.state)) continue;
-    addNode(t.id, null);
-  }
-  for (const q of m.queues.values()) if (q.getters.length > 0 || q.putters.length > 0) addNode(q.id, null);
-  for (const s of m.syncs.values()) if (s.waiters.length > 0) addNode(s.id, null);
+  // Seeds, by id so that the result does not depend on the maps' insertion order.
+  const byId = <V extends { readonly id: number }>(map: ReadonlyMap<number, V>, keep: (v: V) => boolean): number[] => {
+    const ids: number[] = [];
+    for (const v of map.values()) if (keep(v)) ids.push(v.id);
+    return ids.sort((a, b) => a - b);
+  };
+  for (const id of byId(m.tasks, (t) => includeDone || !FINISHED.has(t.state))) addNode(id, null);
+  for (const id of byId(m.queues, (q) => q.getters.length > 0 || q.putters.length > 0)) addNode(id, null);
+  for (const id of byId(m.syncs, (s) => s.waiters.length > 0)) addNode(id, null);
 
   // Expand: edges out of every node, pulling their targets in.
   for (let i = 0; i < pending.length; i++) {

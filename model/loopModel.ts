@@ -654,6 +654,7 @@ export class LoopModel implements ModelReader {
     const t = new TaskRec(id, loop);
     this._tasks.set(id, t);
     this.counts.tasks.pending++;
+    this.dirtyTask(id);
     // Tasks that were awaiting this id before it was known.
     const o = this.orphans.get(id);
     if (o !== undefined) {
@@ -930,6 +931,7 @@ export class LoopModel implements ModelReader {
     const f = new FutureRec(id);
     this._futures.set(id, f);
     this.counts.futures.pending++;
+    this.dirtyFuture(id);
     const o = this.orphans.get(id);
     if (o !== undefined) {
       this.orphans.delete(id);
@@ -1042,7 +1044,7 @@ export class LoopModel implements ModelReader {
       // No step on this loop has ended after the report yet: the loop still stands in this task.
       l.blockedTask = ev.task;
       l.blockedTs = ev.ts;
-      if (!this._tasks.has(ev.task)) this.taskRec(ev.task, ev.loop);
+      if (!this._tasks.has(ev.task) && !this.evictedTasks.has(ev.task)) this.taskRec(ev.task, ev.loop);
     }
     this.updateRunning(l);
     this.dirtyLoop(l.id);

@@ -109,6 +109,7 @@ export class Timeline {
       r.head = (r.head + 1) % r.cap;
       r.len--;
       this.liveSlices--;
+      if (r.len === 0) this.rings.delete(task);
     }
   }
 
