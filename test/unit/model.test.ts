@@ -2,7 +2,7 @@
 // cancel attribution, counts, robustness against broken input.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { LoopEvent, WireMessage } from "../../protocol/index";
+import type { EventsBatchMessage, LoopEvent, WireMessage } from "../../protocol/index";
 import { LoopModel, type TaskView } from "../../model/index";
 import {
   Batcher,
@@ -517,7 +517,12 @@ describe("robustness: broken input is counted, never thrown", () => {
   test("repeated and out-of-order batches, seq gaps", () => {
     const m = new LoopModel();
     m.apply(hello());
-    const b1 = { kind: "events/batch", seq: 1, dropped: 0, events: [loopCreated(1), taskCreated(1, 1, 0)] } as const;
+    const b1: EventsBatchMessage = {
+      kind: "events/batch",
+      seq: 1,
+      dropped: 0,
+      events: [loopCreated(1), taskCreated(1, 1, 0)],
+    };
     m.apply(b1);
     m.apply(b1);
     m.apply({ kind: "events/batch", seq: 4, dropped: 0, events: [steps(1, [1, 1, 2, 0])] });
