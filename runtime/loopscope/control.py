@@ -135,7 +135,7 @@ class Controller:
         wid = None
         if waiter is not None:
             wid = drain.task_id(waiter, self.session) or self.session.fut_ids.get(waiter)
-        running = st.cur_task == tid and st.cur_start != 0
+        running = asyncio.current_task(st.loop_ref()) is task
         return {
             "task": tid,
             "loop": st.id,

@@ -20,6 +20,7 @@ from . import recorder as R
 from .safe_repr import safe_repr, safe_str
 
 SAMPLE_NS = 100_000_000
+_STATE_CODES = {"done": R.FUT_DONE, "cancelled": R.FUT_CANCELLED, "failed": R.FUT_FAILED}
 MAX_LISTED = 200
 MAX_QUEUE_ITEMS = 50
 MAX_TB = 30
@@ -80,6 +81,9 @@ class Drainer:
         self.send_lock = threading.Lock()
         self._last_sample = 0
         self._signatures = {}
+        # Ids whose */created event has been sent: only those are sampled, so a
+        # sample never reaches the debugger before what it describes.
+        self.announced = set()
 
     def start(self):
         self.thread.start()
@@ -100,10 +104,15 @@ class Drainer:
         with self.send_lock:
             s = self.session
             events = []
-            for st, steps, evs in s.take():
-                self._convert_chunk(st, steps, evs, events)
-            for fid, fut in s.prune():
-                events.append({"kind": P.FUTURE_DONE, "future": fid, "ts": self._rel(R.now_ns()), "state": future_state(fut)})
+            for st, steps, futs, fdone, evs in s.take():
+                self._convert_chunk(st, steps, futs, fdone, evs, events)
+            pruned = s.prune()
+            if pruned:
+                ts = self._rel(R.now_ns())
+                data = []
+                for fid, fut in pruned:
+                    data += (fid, ts, _STATE_CODES[future_state(fut)])
+                events.append({"kind": P.FUTURE_DONE_BATCH, "data": data})
             now = R.now_ns()
             if force_sample or now - self._last_sample >= SAMPLE_NS:
                 self._last_sample = now
@@ -118,9 +127,20 @@ class Drainer:
 
     # -- conversion ---------------------------------------------------------------
 
-    def _convert_chunk(self, st, steps, evs, out):
-        # A step goes before the first event that happened after it ended, so
-        # what a step made (a future it then waits on) precedes the step.
+    def _convert_chunk(self, st, steps, futs, fdone, evs, out):
+        # Order within a chunk: code locations, then the futures made in it
+        # (steps refer to them), then events and steps interleaved by time, then
+        # the futures completed in it. A step goes before the first event that
+        # happened after it ended, so what a step made precedes the step.
+        rest = []
+        for ev in evs:
+            if ev[0] == R.E_SITE:
+                out.append(self._convert(ev))
+            else:
+                rest.append(ev)
+        evs = rest
+        if futs:
+            out.append({"kind": P.FUTURE_CREATED_BATCH, "loop": st.id, "types": R.FUTURE_TYPES, "data": futs.tolist()})
         n = len(steps) // 4
         ends = steps[2::4] if n else None
         j = 0
@@ -132,9 +152,14 @@ class Drainer:
                 if k > j:
                     out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 : k * 4].tolist()})
                     j = k
-            out.append(self._convert(ev))
+            converted = self._convert(ev)
+            if code in (R.E_QUEUE_CREATED, R.E_SYNC_CREATED, R.E_LOOP_CREATED):
+                self.announced.add(ev[1])
+            out.append(converted)
         if n and j < n:
             out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 :].tolist()})
+        if fdone:
+            out.append({"kind": P.FUTURE_DONE_BATCH, "data": fdone.tolist()})
 
     def _convert(self, ev):
         code = ev[0]
@@ -228,6 +253,8 @@ class Drainer:
                 "puts": ev[4],
                 "gets": max(0, ev[4] - len(ev[3])),
             }
+        if code == R.E_SYNC_FINAL:
+            return {"kind": P.SYNC_SAMPLE, "prim": ev[1], "ts": rel(ev[2]), "state": ev[3], "waiters": []}
         if code == R.E_ERROR:
             return {"kind": P.RUNTIME_ERROR, "ts": rel(ev[1]), "message": ev[2], "traceback": ev[3]}
         raise ValueError("unknown internal event %r" % (code,))
@@ -251,9 +278,10 @@ class Drainer:
         s = self.session
         waiting = {}  # id(future a task waits on) -> task id
         live = []
+        announced = self.announced
         for st in list(s.loops.values()):
             loop = st.loop_ref()
-            if loop is None or st.closed:
+            if loop is None or st.closed or st.id not in announced:
                 continue
             live.append((st, loop))
             for task in _all_tasks(loop):
@@ -322,7 +350,7 @@ class Drainer:
 
     def _sample_queue(self, q, waiting, ts, out):
         qid = getattr(q, "_ls_id", None)
-        if qid is None:
+        if qid is None or qid not in self.announced:
             return
         items = _copy(getattr(q, "_queue", ()))
         getters = [waiting.get(id(f), 0) for f in _copy(q._getters) if not f.done()]
@@ -355,17 +383,10 @@ class Drainer:
 
     def _sample_prim(self, p, waiting, ts, out):
         pid = getattr(p, "_ls_id", None)
-        if pid is None:
+        if pid is None or pid not in self.announced:
             return
         waiters = [waiting.get(id(f), 0) for f in _copy(getattr(p, "_waiters", None) or ()) if not f.done()]
-        if isinstance(p, asyncio.Condition):
-            state = "locked" if p.locked() else "unlocked"
-        elif isinstance(p, asyncio.Lock):
-            state = "locked" if p._locked else "unlocked"
-        elif isinstance(p, asyncio.Event):
-            state = "set" if p._value else "clear"
-        else:
-            state = str(getattr(p, "_value", "?"))
+        state = hooks.prim_state(p)
         if not self._changed(("p", pid), (state, tuple(waiters))):
             return
         out.append({"kind": P.SYNC_SAMPLE, "prim": pid, "ts": ts, "state": state, "waiters": [w for w in waiters if w]})

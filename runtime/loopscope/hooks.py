@@ -197,7 +197,7 @@ def _run_once(self):
         elif timeout < 0:
             timeout = 0
 
-    if timeout != 0 and (st.steps or st.events):
+    if timeout != 0 and (st.steps or st.events or st.futs or st.fdone):
         # About to sleep in select: send what we have now, not after the sleep.
         s.flush(st)
     event_list = self._selector.select(timeout)
@@ -220,6 +220,7 @@ def _run_once(self):
     debug = self._debug
     fut_ids = s.fut_ids
     record = st.steps.append
+    done = st.fdone.append
     ns = R.now_ns
     origin = s.origin_ns
     for _ in range(ntodo):
@@ -234,50 +235,45 @@ def _run_once(self):
         elif type(owner) in _task_types:
             tid = _foreign_task_id(owner, st)
         else:
-            st.cur_start = ns()
             if debug:
                 _run_debug(self, handle)
             else:
                 handle._run()
-            st.cur_start = 0
             continue
         args = handle._args
         if args:
             # A wakeup: the future it carries has just completed.
-            fid = fut_ids.pop(args[0], None)
+            fut = args[0]
+            fid = fut_ids.pop(fut, None)
             if fid is not None:
-                st.events.append((R.E_FUT_DONE, fid, ns(), args[0]))
-        st.cur_task = tid
-        st.cur_start = t0 = ns()
+                done(fid)
+                done(ns() - origin)
+                state = fut._state
+                done(R.FUT_CANCELLED if state == "CANCELLED" else R.FUT_FAILED if fut._exception is not None else R.FUT_DONE)
+        t0 = ns()
         if debug:
             _run_debug(self, handle)
         else:
             handle._run()
         t1 = ns()
-        st.cur_start = 0
         waiter = owner._fut_waiter
         if waiter is None:
             wid = 0
             if owner._state != "PENDING":
                 st.events.append((R.E_TASK_DONE, tid, t1, owner))
+        elif type(waiter) is Task:
+            wid = waiter._ls_id
         else:
-            if type(waiter) is Task:
-                wid = waiter._ls_id
-            else:
-                wid = fut_ids.get(waiter)
-                if wid is None:
-                    wid = _classify_waiter(waiter, owner, st, t1)
+            wid = fut_ids.get(waiter)
+            if wid is None:
+                wid = _classify_waiter(waiter, owner, st, t1)
         record(tid)
         record(t0 - origin)
         record(t1 - origin)
         record(wid)
     handle = None
-    if t_due(st, s):
+    if ns() - st.last_flush >= s.FLUSH_NS:
         s.flush(st)
-
-
-def t_due(st, s):
-    return R.now_ns() - st.last_flush >= s.FLUSH_NS
 
 
 def _run_debug(self, handle):
@@ -362,8 +358,9 @@ def _id_of(obj, st):
 
 # -- futures ------------------------------------------------------------------------
 
-# code object of the function that calls loop.create_future() -> what the future is
-# for: (kind, local holding the owner, local holding the children, local holding a delay)
+# id(code object) of a function that calls loop.create_future() -> what the future
+# is for: (index in FUTURE_TYPES, local holding the owner, local holding the
+# children, local holding a delay). Keyed by id: the functions keep the codes alive.
 _CREATORS = {}
 
 
@@ -371,7 +368,7 @@ def _build_creators():
     def add(fn, kind, owner=None, children=None, delay=None):
         code = getattr(fn, "__code__", None)
         if code is not None:
-            _CREATORS[code] = (kind, owner, children, delay)
+            _CREATORS[id(code)] = (R.TYPE_INDEX[kind], owner, children, delay)
 
     add(queues.Queue.get, "queue-get", owner="self")
     add(queues.Queue.put, "queue-put", owner="self")
@@ -399,39 +396,53 @@ def _build_creators():
 
 
 def _create_future(self):
-    s = session
     fut = _Future(loop=self)
+    s = session
     if s is None or not s.enabled:
         return fut
     try:
+        st = getattr(self, "_ls", None) or _state_of(self)
+        on_loop = events._get_running_loop() is self
+        events_ = st.events if on_loop else _OtherEvents
         frame = sys._getframe(1)
-        spec = _CREATORS.get(frame.f_code)
-        st = _state_of(self)
+        code = frame.f_code
+        spec = _CREATORS.get(id(code))
+        owner = 0
+        due = -1
         if spec is None:
-            user = _user_frame(frame)
-            site = s.site_for(user.f_code, user.f_lineno, _events_for(st)) if user is not None else None
-            _register_future(fut, st, "future", site, None, (), None)
+            type_index = 0
+            user = frame if not code.co_filename.startswith(_ASYNCIO_DIR) else _user_frame(frame)
         else:
-            kind, owner_name, children_name, delay_name = spec
-            owner = children = None
-            due = None
-            if owner_name or children_name or delay_name:
-                local = frame.f_locals
-                if owner_name:
-                    owner = local.get(owner_name)
-                if children_name == "_tasks_of_self":
-                    children = tuple(getattr(local.get("self"), "_tasks", ()))
-                elif children_name:
-                    c = local.get(children_name)
-                    children = tuple(c) if isinstance(c, (set, list, tuple, frozenset)) else (c,) if c is not None else ()
-                if delay_name:
-                    try:
-                        due = R.now_ns() + int(float(local.get(delay_name)) * 1e9)
-                    except (TypeError, ValueError, OverflowError):
-                        due = None
+            type_index, owner_name, children_name, delay_name = spec
+            if children_name is not None:
+                # Futures that gather others are rare and rich: a full event.
+                _create_future_with_children(fut, frame, st, spec)
+                return fut
+            if owner_name is not None:
+                obj = frame.f_locals.get(owner_name)
+                if obj is not None:
+                    owner = getattr(obj, "_ls_id", None) or _owner_id(obj)
+            if delay_name is not None:
+                try:
+                    due = R.now_ns() - s.origin_ns + int(float(frame.f_locals.get(delay_name)) * 1e9)
+                except (TypeError, ValueError, OverflowError):
+                    due = -1
             user = _user_frame(frame)
-            site = s.site_for(user.f_code, user.f_lineno, _events_for(st)) if user is not None else None
-            _register_future(fut, st, kind, site, owner, children or (), due)
+        site = 0
+        if user is not None:
+            site = s.sites.get((id(user.f_code), user.f_lineno)) or s.site_for(user.f_code, user.f_lineno, events_)
+        fid = s.next_id()
+        s.fut_ids[fut] = fid
+        if on_loop:
+            add = st.futs.append
+            add(fid)
+            add(R.now_ns() - s.origin_ns)
+            add(type_index)
+            add(site)
+            add(owner)
+            add(due)
+        else:
+            _register_future_event(fut, fid, st, R.FUTURE_TYPES[type_index], site or None, owner or None, (), due)
         if fut._source_traceback:
             del fut._source_traceback[-1]
     except Exception:
@@ -439,16 +450,35 @@ def _create_future(self):
     return fut
 
 
-def _register_future(fut, st, kind, site, owner, children, due):
-    s = session
-    fid = s.next_id()
-    s.fut_ids[fut] = fid
+def _create_future_with_children(fut, frame, st, spec):
+    type_index, _owner, children_name, _delay = spec
+    local = frame.f_locals
+    if children_name == "_tasks_of_self":
+        children = tuple(getattr(local.get("self"), "_tasks", ()))
+    else:
+        c = local.get(children_name)
+        children = tuple(c) if isinstance(c, (set, list, tuple, frozenset)) else (c,) if c is not None else ()
+    user = _user_frame(frame)
+    site = session.site_for(user.f_code, user.f_lineno, _events_for(st)) if user is not None else None
+    _register_future(fut, st, R.FUTURE_TYPES[type_index], site, None, children, None)
+    if fut._source_traceback:
+        del fut._source_traceback[-1]
+
+
+def _register_future(fut, st, kind, site, owner, children, due, ts=None):
+    """A future with a full future/created event (children, or made off-loop)."""
+    fid = session.next_id()
+    session.fut_ids[fut] = fid
     owner_id = _owner_id(owner) if owner is not None else None
     child_ids = [_id_of(c, st) for c in children if isinstance(c, _Future) or type(c) in _task_types]
-    _events_for(st).append(
-        (R.E_FUT_CREATED, fid, st.id if st else None, R.now_ns(), kind, site, owner_id, child_ids, due)
-    )
+    ts = R.now_ns() if ts is None else ts
+    _events_for(st).append((R.E_FUT_CREATED, fid, st.id if st else None, ts, kind, site, owner_id, child_ids, due))
     return fid
+
+
+def _register_future_event(fut, fid, st, kind, site, owner_id, child_ids, due):
+    due_abs = due + session.origin_ns if due is not None and due >= 0 else None
+    _OtherEvents.append((R.E_FUT_CREATED, fid, st.id if st else None, R.now_ns(), kind, site, owner_id, list(child_ids), due_abs))
 
 
 def _classify_waiter(waiter, task, st, ts):
@@ -457,11 +487,14 @@ def _classify_waiter(waiter, task, st, ts):
         return _foreign_task_id(waiter, st)
     if not isinstance(waiter, _Future):
         return 0
+    # It was made during the step that just ended at ts: dated just before
+    # that end so the drain sends it ahead of the step that refers to it.
+    ts -= 1
     try:
         children = getattr(waiter, "_children", None)
         if children is not None:  # gather's _GatheringFuture
-            return _register_future(waiter, st, "gather", _await_site(task, st), None, tuple(children), None)
-        return _register_future(waiter, st, "future", _await_site(task, st), None, (), None)
+            return _register_future(waiter, st, "gather", _await_site(task, st), None, tuple(children), None, ts)
+        return _register_future(waiter, st, "future", _await_site(task, st), None, (), None, ts)
     except Exception:
         _fail("waiter classification")
         return 0
@@ -552,6 +585,29 @@ def _queue_del(self):
         pass  # in __del__ nothing may escape; a missing last sample is no error
 
 
+def _prim_del(self):
+    """A primitive going away: record its last state (see _queue_del)."""
+    s = session
+    pid = getattr(self, "_ls_id", None)
+    if s is None or pid is None:
+        return
+    try:
+        s.other_event((R.E_SYNC_FINAL, pid, R.now_ns(), prim_state(self)))
+    except Exception:
+        pass  # in __del__ nothing may escape
+
+
+def prim_state(p):
+    """locked/unlocked, set/clear, or a semaphore's counter."""
+    if isinstance(p, locks.Condition):
+        return "locked" if p._lock.locked() else "unlocked"
+    if isinstance(p, locks.Lock):
+        return "locked" if p._locked else "unlocked"
+    if isinstance(p, locks.Event):
+        return "set" if p._value else "clear"
+    return str(getattr(p, "_value", "?"))
+
+
 def _queue_task_done(self):
     _originals["Queue.task_done"](self)
     try:
@@ -565,6 +621,8 @@ def _make_prim_init(key):
         _originals[key](self, *args, **kwargs)
         if session is not None and session.enabled and getattr(self, "_ls_id", None) is None:
             caller = sys._getframe(1)
+            while caller.f_code.co_name == "__init__" and caller.f_locals.get("self") is self:
+                caller = caller.f_back  # a subclass's __init__ (BoundedSemaphore)
             if caller.f_code.co_filename.startswith(_ASYNCIO_DIR):
                 # asyncio's own (a Queue's _finished Event, a Condition's Lock):
                 # registered only if a task ends up waiting on it.
@@ -586,6 +644,7 @@ def _os_exit(code):
 
 
 _ABSENT = object()
+_PRIM_CLASSES = (locks.Lock, locks.Event, locks.Semaphore, locks.Condition)
 
 # -- install ------------------------------------------------------------------------
 
@@ -614,10 +673,12 @@ def install(new_session):
     for cls, attr, key, fn in _PATCHES:
         _originals[key] = cls.__dict__.get(attr, _ABSENT)
         setattr(cls, attr, fn)
-    for cls in (locks.Lock, locks.Event, locks.Semaphore, locks.Condition):
+    for cls in _PRIM_CLASSES:
         key = cls.__name__ + ".__init__"
         _originals[key] = cls.__dict__["__init__"]
         setattr(cls, "__init__", _make_prim_init(key))
+        _originals[cls.__name__ + ".__del__"] = cls.__dict__.get("__del__", _ABSENT)
+        cls.__del__ = _prim_del
     _originals["os._exit"] = os._exit
     os._exit = _os_exit
     return session
@@ -635,10 +696,16 @@ def uninstall():
                 delattr(cls, attr)
             else:
                 setattr(cls, attr, original)
-    for cls in (locks.Lock, locks.Event, locks.Semaphore, locks.Condition):
+    for cls in _PRIM_CLASSES:
         key = cls.__name__ + ".__init__"
         if key in _originals:
             setattr(cls, "__init__", _originals.pop(key))
+        original = _originals.pop(cls.__name__ + ".__del__", _ABSENT)
+        if original is _ABSENT:
+            if "__del__" in cls.__dict__:
+                delattr(cls, "__del__")
+        else:
+            cls.__del__ = original
     if "os._exit" in _originals:
         os._exit = _originals.pop("os._exit")
     if session is not None:

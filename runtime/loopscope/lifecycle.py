@@ -1,6 +1,7 @@
 """Starting and ending a traced run: where events go (a trace file, a connected
 debugger, or a listener waiting for one), the watchdog, and the last words
 (``program/exit``) whatever way the program ends, ``os._exit`` included."""
+import asyncio
 import atexit
 import os
 import socket
@@ -9,6 +10,7 @@ import threading
 import traceback
 
 from . import _protocol as P
+from . import drain
 from . import hooks
 from . import recorder as R
 from . import wire
@@ -135,29 +137,47 @@ class Runtime:
         return t
 
     def _watchdog(self):
-        """Report a loop held by one callback for longer than BLOCKED_NS, with
-        where it is stuck (read from the loop thread's current frame)."""
+        """Report a loop that made no progress (no iteration, step or event)
+        for BLOCKED_NS while running and not idle in select(): one callback
+        holds it. Where it is stuck is read from the loop thread's frame. The
+        loop thread pays nothing for this."""
         s = self.session
-        reported = {}  # loop id -> (callback start, last report ns)
+        seen = {}  # loop id -> (progress signature, ns it was first seen)
+        reported = {}  # loop id -> (start ns, last report ns, task, frames)
         while not self._watchdog_stop.wait(WATCHDOG_PERIOD_S):
             try:
                 now = R.now_ns()
+                frames = None
                 for st in list(s.loops.values()):
-                    start = st.cur_start
-                    last = reported.get(st.id)
-                    if last is not None and last[0] != start:
-                        # The blocking callback has ended: final duration.
-                        s.other_event((R.E_BLOCKED, st.id, last[0], now - last[0], last[2], last[3]))
-                        del reported[st.id]
-                        last = None
-                    if not start or now - start < BLOCKED_NS:
+                    loop = st.loop_ref()
+                    if loop is None or st.closed:
                         continue
+                    sig = (st.iterations, id(st.steps), len(st.steps), len(st.events), len(st.futs))
+                    prev = seen.get(st.id)
+                    if prev is None or prev[0] != sig or st.paused or not loop.is_running():
+                        seen[st.id] = (sig, now)
+                        last = reported.pop(st.id, None)
+                        if last is not None:  # the blocking callback has ended
+                            s.other_event((R.E_BLOCKED, st.id, last[0], now - last[0], last[2], last[3]))
+                        continue
+                    start = prev[1]
+                    if now - start < BLOCKED_NS:
+                        continue
+                    last = reported.get(st.id)
                     if last is not None and now - last[1] < BLOCKED_REPEAT_NS:
                         continue
-                    frames = _thread_frames(st.thread_ident)
-                    task = st.cur_task or None
-                    reported[st.id] = (start, now, task, frames)
-                    s.other_event((R.E_BLOCKED, st.id, start, now - start, task, frames))
+                    if frames is None:
+                        frames = sys._current_frames()
+                    top = frames.get(st.thread_ident)
+                    if top is None or _idle(top):
+                        seen[st.id] = (sig, now)
+                        continue
+                    task = asyncio.current_task(loop)
+                    task_id = drain.task_id(task, s) if task is not None else None
+                    stack = _frames_of(top)
+                    reported[st.id] = (start, now, task_id or None, stack)
+                    s.other_event((R.E_BLOCKED, st.id, start, now - start, task_id or None, stack))
+                frames = None
             except Exception:
                 s.internal_error("watchdog: %s" % (sys.exc_info()[1],), traceback.format_exc())
                 return
@@ -188,8 +208,16 @@ class Runtime:
             self.sink.close()
 
 
-def _thread_frames(ident, limit=30):
-    frame = sys._current_frames().get(ident)
+def _idle(frame):
+    """Is the loop thread waiting in select() (idle), not running a callback?"""
+    code = frame.f_code
+    return code.co_name in ("select", "_poll", "poll") and "selectors" in code.co_filename or code.co_filename.endswith(
+        ("windows_events.py", "proactor_events.py")
+    ) and code.co_name == "select"
+
+
+def _frames_of(frame, limit=30):
+    """Innermost first: [(file, line, func)]."""
     out = []
     while frame is not None and len(out) < limit:
         out.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
@@ -282,8 +310,6 @@ def listen(port=0, token=None, host="127.0.0.1"):
 
 def _announce_existing(rt, chan):
     """An attaching debugger missed the creations: describe what exists now."""
-    from . import drain
-
     s = rt.session
     events = []
     ts = R.now_ns() - s.origin_ns
@@ -320,5 +346,6 @@ def _announce_existing(rt, chan):
         if pid:
             events.append({"kind": P.SYNC_CREATED, "prim": pid, "ts": ts, "type": type(p).__qualname__, "site": None})
     rt.drainer._signatures.clear()  # resend every sample to the new debugger
+    rt.drainer.announced.update(e.get("queue") or e.get("prim") or e.get("loop") for e in events if e["kind"] != P.TASK_CREATED)
     rt.drainer.seq += 1
     chan.send({"kind": P.EVENTS_BATCH, "seq": rt.drainer.seq, "events": events, "dropped": s.dropped})

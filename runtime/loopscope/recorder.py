@@ -28,6 +28,29 @@ E_QUEUE_CREATED = 9  # queue/created (E, queue, ts, type, maxsize, site)
 E_SYNC_CREATED = 10  # sync/created (E, prim, ts, type, site)
 E_BLOCKED = 11  # loop/blocked     (E, loop, ts, duration_ns, task, frames)
 E_ERROR = 12  # runtime/error      (E, ts, message, traceback)
+# Future types, by index in future/created-batch (see hooks._CREATORS).
+FUTURE_TYPES = [
+    "future",
+    "sleep",
+    "queue-get",
+    "queue-put",
+    "lock",
+    "event",
+    "semaphore",
+    "condition",
+    "wait",
+    "wait_for",
+    "shield",
+    "executor",
+    "taskgroup",
+    "stream-read",
+    "gather",
+]
+TYPE_INDEX = {name: i for i, name in enumerate(FUTURE_TYPES)}
+FUT_DONE, FUT_CANCELLED, FUT_FAILED = 0, 1, 2
+FUT_STATE_NAMES = ("done", "cancelled", "failed")
+
+E_SYNC_FINAL = 14  # sync/sample of a primitive being freed (E, prim, ts, state)
 E_QUEUE_FINAL = 13  # queue/sample of a queue being freed (E, queue, ts, items, puts, type)
 
 now_ns = time.monotonic_ns
@@ -42,12 +65,11 @@ class LoopState:
         "thread_ident",
         "thread_name",
         "steps",
+        "futs",
+        "fdone",
         "events",
         "iterations",
         "last_flush",
-        "cur_start",
-        "cur_task",
-        "blocked_reported",
         "closed",
         "paused",
         "__weakref__",
@@ -58,13 +80,12 @@ class LoopState:
         self.loop_ref = weakref.ref(loop)
         self.thread_ident = None
         self.thread_name = ""
-        self.steps = array("q")
+        self.steps = array("q")  # 4 a step: task, start, end, awaited id
+        self.futs = array("q")  # 6 a future: id, ts, type, site, owner, due
+        self.fdone = array("q")  # 3 a completion: id, ts, state
         self.events = []
         self.iterations = 0
         self.last_flush = now_ns()
-        self.cur_start = 0
-        self.cur_task = 0
-        self.blocked_reported = 0
         self.closed = False
         self.paused = False
 
@@ -86,7 +107,8 @@ class Session:
         self.pending = 0
         self.dropped = 0
         self.other_events = []  # events from threads that run no traced loop
-        self.sites = {}  # (code, line) -> site id
+        self.sites = {}  # (id(code), line) -> site id
+        self._site_codes = []
         # Futures and non-Loopscope tasks have no slot for an id: strong refs
         # here, pruned by prune() once done or referenced by nobody else.
         self.fut_ids = {}
@@ -102,28 +124,32 @@ class Session:
 
     def flush(self, st):
         """Hand the loop's buffers to the drain thread (loop thread only)."""
-        steps, events = st.steps, st.events
-        if not steps and not events:
-            st.last_flush = now_ns()
+        steps, futs, fdone, events = st.steps, st.futs, st.fdone, st.events
+        st.last_flush = now_ns()
+        if not steps and not events and not futs and not fdone:
             return
         st.steps = array("q")
+        st.futs = array("q")
+        st.fdone = array("q")
         st.events = []
-        st.last_flush = now_ns()
-        n = len(steps) // 4 + len(events)
+        n = len(steps) // 4 + len(events) + len(futs) // 6 + len(fdone) // 3
         if self.pending + n > self.MAX_PENDING and steps:
             self.dropped += len(steps) // 4
             n -= len(steps) // 4
             steps = array("q")
         self.pending += n
-        self.outbox.append((st, steps, events))
+        self.outbox.append((st, steps, futs, fdone, events))
         self.wake.set()
 
     def site_for(self, code, line, events):
-        key = (code, line)
+        # Keyed by id(code): hashing a code object hashes its bytecode. The code
+        # object is kept in _site_codes so its id is never reused.
+        key = (id(code), line)
         site = self.sites.get(key)
         if site is None:
             site = self.next_id()
             self.sites[key] = site
+            self._site_codes.append(code)
             events.append((E_SITE, site, code.co_filename, line, code.co_name))
         return site
 
@@ -149,21 +175,22 @@ class Session:
     # -- called on the drain thread ------------------------------------------------
 
     def take(self):
-        """Everything recorded so far, oldest first: list of (LoopState|None, steps, events)."""
+        """Everything recorded so far, oldest first:
+        list of (LoopState|None, steps, futs, fdone, events)."""
         # Events from other threads first: they hold the creations (queues,
         # loops, tasks made before their loop ran) that loop chunks refer to.
         chunks = []
         others, self.other_events = self.other_events, []
         if others:
-            chunks.append((None, array("q"), others))
+            chunks.append((None, array("q"), array("q"), array("q"), others))
         popleft = self.outbox.popleft
         while True:
             try:
                 chunks.append(popleft())
             except IndexError:
                 break
-        for _st, steps, events in chunks:
-            self.pending -= len(steps) // 4 + len(events)
+        for _st, steps, futs, fdone, events in chunks:
+            self.pending -= len(steps) // 4 + len(events) + len(futs) // 6 + len(fdone) // 3
         if self.pending < 0:
             self.pending = 0
         return chunks

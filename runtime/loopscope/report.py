@@ -12,6 +12,9 @@ import sys
 from . import _protocol as P
 
 
+_DONE_STATES = ("done", "cancelled", "failed")
+
+
 class TraceError(Exception):
     pass
 
@@ -135,6 +138,26 @@ def _apply(ev, sites, tasks, futures, queues):
             awaited = tasks.get(child) or futures.get(child)
             if awaited is not None:
                 awaited["awaited_by"].add(ev["future"])
+    elif kind == P.FUTURE_CREATED_BATCH:
+        types = ev["types"]
+        data = ev["data"]
+        for i in range(0, len(data) - 5, 6):
+            t = data[i + 2]
+            futures[data[i]] = {
+                "id": data[i],
+                "type": types[t] if 0 <= t < len(types) else "future",
+                "state": "pending",
+                "_site": data[i + 3] or None,
+                "owner": data[i + 4] or None,
+                "children": [],
+                "awaited_by": set(),
+            }
+    elif kind == P.FUTURE_DONE_BATCH:
+        data = ev["data"]
+        for i in range(0, len(data) - 2, 3):
+            f = futures.get(data[i])
+            if f is not None:
+                f["state"] = _DONE_STATES[data[i + 2]] if 0 <= data[i + 2] < 3 else "done"
     elif kind == P.FUTURE_DONE:
         f = futures.get(ev["future"])
         if f is not None:
