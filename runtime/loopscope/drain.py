@@ -42,11 +42,16 @@ def callable_name(cb):
     return type(cb).__qualname__
 
 
-def coro_name(task):
-    try:
-        coro = task.get_coro()
-    except Exception:
-        coro = None
+def coro_name(task, coro=None):
+    if coro is None:
+        if task.done() and sys.version_info[:2] == (3, 12):
+            # get_coro() of a finished eager task segfaults 3.12.1 (seen here);
+            # a name we cannot read is no reason to crash the program.
+            return "?"
+        try:
+            coro = task.get_coro()
+        except Exception:
+            coro = None
     if coro is None:
         return "?"
     name = getattr(coro, "__qualname__", None)
@@ -178,7 +183,7 @@ class Drainer:
                 "loop": ev[2] if ev[2] is not None else 0,
                 "ts": rel(ev[3]),
                 "name": safe_str(name),
-                "coro": coro_name(task),
+                "coro": coro_name(task, ev[8]),
                 "site": ev[5],
                 "parent": ev[6],
                 "eager": ev[7],

@@ -297,7 +297,7 @@ def _create_task(self, coro, **kwargs):
         task = _originals["create_task"](self, coro, **kwargs)
         if s is not None and s.enabled and type(task) is not Task:
             try:
-                _foreign_task_id(task, _state_of(self), created=True)
+                _foreign_task_id(task, _state_of(self), created=True, coro=coro)
             except Exception:
                 _fail("task factory hook")
         return task
@@ -315,14 +315,14 @@ def _create_task(self, coro, **kwargs):
         return _originals["create_task"](self, coro, **kwargs)
     task = Task.__new__(Task, coro, loop=self)
     task._ls_id = tid
-    events_.append((R.E_TASK_CREATED, tid, st.id, R.now_ns(), task, site, parent_id, False))
+    events_.append((R.E_TASK_CREATED, tid, st.id, R.now_ns(), task, site, parent_id, False, coro))
     Task.__init__(task, coro, loop=self, **kwargs)
     if task._source_traceback:
         del task._source_traceback[-1]
     return task
 
 
-def _foreign_task_id(task, st, created=False):
+def _foreign_task_id(task, st, created=False, coro=None):
     """Id of a task Loopscope did not create (a user's task factory, or a Task
     constructed directly): adopted on first sight."""
     table = session.foreign_task_ids
@@ -338,7 +338,7 @@ def _foreign_task_id(task, st, created=False):
             if frame is not None:
                 site = session.site_for(frame.f_code, frame.f_lineno, events_)
         eager = bool(created and task._state != "PENDING" or getattr(task, "_fut_waiter", None) is not None)
-        events_.append((R.E_TASK_CREATED, tid, st.id if st else None, R.now_ns(), task, site, None, eager))
+        events_.append((R.E_TASK_CREATED, tid, st.id if st else None, R.now_ns(), task, site, None, eager, coro))
         if task._state != "PENDING":
             events_.append((R.E_TASK_DONE, tid, R.now_ns(), task))
     return tid

@@ -19,7 +19,7 @@ from array import array
 E_SITE = 1  # site/def         (E, site, file, line, func)
 E_LOOP_CREATED = 2  # loop/created (E, loop, ts, thread, cls)
 E_LOOP_CLOSED = 3  # loop/closed   (E, loop, ts)
-E_TASK_CREATED = 4  # task/created (E, task, loop, ts, task_obj, site, parent, eager)
+E_TASK_CREATED = 4  # task/created (E, task, loop, ts, task_obj, site, parent, eager, coro|None)
 E_TASK_DONE = 5  # task/done       (E, task, ts, task_obj)
 E_CANCEL = 6  # task/cancel-requested (E, task, ts, by_task, by_site, message)
 E_FUT_CREATED = 7  # future/created (E, fut, loop, ts, kind, site, owner, children, due_ns)

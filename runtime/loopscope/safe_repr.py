@@ -10,7 +10,10 @@ import sys
 import time
 
 MAX_LEN = 200
-DEADLINE_S = 0.05
+DEADLINE_S = 0.2
+# Types whose repr once ran out of time: not called again (a queue holding such
+# items is sampled every 100 ms, and each try would cost a whole deadline).
+_timed_out_types = set()
 
 
 class _Deadline(BaseException):
@@ -29,9 +32,12 @@ class _Limits(reprlib.Repr):
             setattr(self, name, 12)
 
     def repr_instance(self, obj, level):
+        if type(obj) in _timed_out_types:
+            return "<%s object (repr timed out)>" % _type_name(obj)
         try:
             text = repr(obj)
         except _Deadline:
+            _timed_out_types.add(type(obj))
             raise
         except BaseException as exc:  # a user __repr__ may raise anything
             return "<%s object (repr raised %s)>" % (_type_name(obj), type(exc).__name__)
@@ -51,6 +57,8 @@ def _type_name(obj):
 
 
 def _guarded(convert, obj, what, max_len):
+    if type(obj) in _timed_out_types:
+        return "<%s object (%s timed out)>" % (_type_name(obj), what)
     deadline = time.monotonic() + DEADLINE_S
     previous = sys.gettrace()
 
@@ -64,6 +72,7 @@ def _guarded(convert, obj, what, max_len):
         text = convert(obj)
     except _Deadline:
         text = "<%s object (%s timed out)>" % (_type_name(obj), what)
+        _timed_out_types.add(type(obj))
     except BaseException as exc:
         text = "<%s object (%s raised %s)>" % (_type_name(obj), what, type(exc).__name__)
     finally:
