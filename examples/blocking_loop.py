@@ -1,6 +1,6 @@
-"""A coroutine that blocks the event loop with time.sleep() (runs about 2.5 seconds).
+"""A coroutine that blocks the event loop with time.sleep() (runs about 4 seconds).
 
-A heartbeat task is due every 0.25 s. At 0.6 s blocking_job() calls
+A heartbeat task is due every 0.5 s. At 0.75 s blocking_job() calls
 time.sleep(1.5) -- a blocking call, not `await asyncio.sleep(1.5)` -- and for those
 1.5 seconds nothing else on the loop can run: the heartbeats due meanwhile all
 fire late, back to back, once the loop gets control again.
@@ -11,8 +11,8 @@ In the Loopscope view: the loop stuck in one callback (blocking_job's step) for
 import asyncio
 import time
 
-INTERVAL = 0.25
-LATE = 0.05   # a heartbeat that fires this much after it was due is reported late
+INTERVAL = 0.5
+LATE = 0.125   # a heartbeat that fires this much after it was due is reported late
 
 
 async def heartbeat(beats):
@@ -28,14 +28,14 @@ async def heartbeat(beats):
 
 
 async def blocking_job():
-    await asyncio.sleep(0.6)
+    await asyncio.sleep(0.75)
     print("blocking_job: calling time.sleep(1.5) inside a coroutine -- the loop is blocked")
     time.sleep(1.5)   # BUG: blocks the whole event loop; use `await asyncio.sleep(1.5)`
     print("blocking_job: done blocking")
 
 
 async def main():
-    await asyncio.gather(heartbeat(10), blocking_job())
+    await asyncio.gather(heartbeat(8), blocking_job())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Tasks that are started and then forgotten (runs about 1.5 seconds).
+"""Tasks that are started and then forgotten (runs about 1 second).
 
 Four classic leaks, one after the other:
 
@@ -56,18 +56,18 @@ async def main():
     # 2. a background poller, started and forgotten
     asyncio.create_task(poll_forever(), name="poller")
 
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(0.45)
 
     # 3. a task nobody references
     asyncio.ensure_future(wait_for_reply())
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.3)
     print("main: collecting garbage")
     gc.collect()   # destroys the forgotten wait_for_reply task
 
     # 4. a missing await
     refresh_cache()
 
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(0.3)
     print("main: returning (the poller is still running)")
 
 
