@@ -31,7 +31,9 @@
 import type {
   EventsBatchMessage,
   ExceptionInfo,
+  FutureCreatedBatchEvent,
   FutureCreatedEvent,
+  FutureDoneBatchEvent,
   LoopBlockedEvent,
   LoopEvent,
   LoopSampleEvent,
@@ -96,7 +98,7 @@ class TaskRec {
   lastStepEndNs: number | null = null;
   awaitingId: number | null = null;
   awaitingKind: string | null = null;
-  awaitedBy: Set<number> | null = null;
+  awaitedBy: IdSet | null = null;
   everAwaitedBy: number[] | null = null;
   everAwaitedByOverflow = 0;
   cancelRequest: CancelRequestView | null = null;
@@ -122,7 +124,7 @@ class FutureRec {
   owner: number | null = null;
   children: number[] = [];
   dueNs: number | null = null;
-  awaitedBy: Set<number> | null = null;
+  awaitedBy: IdSet | null = null;
   constructor(readonly id: number) {}
 }
 
@@ -179,6 +181,39 @@ class LoopRec {
   blockedTs = 0;
   constructor(readonly id: number) {}
 }
+
+/**
+ * A set of ids kept as a small array (no allocation of a Set for the usual
+ * one or two awaiters) that turns into a Set when it grows large (many tasks
+ * awaiting one). Insertion order either way.
+ */
+type IdSet = number[] | Set<number>;
+const ID_SET_ARRAY_MAX = 16;
+
+function idAdd(s: IdSet | null, id: number): IdSet {
+  if (s === null) return [id];
+  if (Array.isArray(s)) {
+    if (s.includes(id)) return s;
+    s.push(id);
+    return s.length > ID_SET_ARRAY_MAX ? new Set(s) : s;
+  }
+  s.add(id);
+  return s;
+}
+
+function idDelete(s: IdSet, id: number): void {
+  if (Array.isArray(s)) {
+    const i = s.indexOf(id);
+    if (i >= 0) s.splice(i, 1);
+  } else {
+    s.delete(id);
+  }
+}
+
+const idSize = (s: IdSet): number => (Array.isArray(s) ? s.length : s.size);
+
+/** Shared by futures without children (never mutated). */
+const NO_CHILDREN: number[] = [];
 
 const FINISHED_STATES: ReadonlySet<string> = new Set(["done", "cancelled", "failed"]);
 const isFinished = (s: string): s is FinishedState => FINISHED_STATES.has(s);
@@ -489,7 +524,7 @@ export class LoopModel implements ModelReader {
       case "task/cancel-requested": {
         this.counts.events++;
         this.seeTs(ev.ts);
-        if (this.evictedTasks.has(ev.task) && !this._tasks.has(ev.task)) {
+        if (!this._tasks.has(ev.task) && this.evictedTasks.has(ev.task)) {
           this.counts.anomalies.lateForEvicted++;
           return;
         }
@@ -506,26 +541,17 @@ export class LoopModel implements ModelReader {
         this.counts.events++;
         this.onFutureCreated(ev);
         return;
-      case "future/done": {
+      case "future/done":
         this.counts.events++;
         this.seeTs(ev.ts);
-        if (this.evictedFutures.has(ev.future) && !this._futures.has(ev.future)) {
-          this.counts.anomalies.lateForEvicted++;
-          return;
-        }
-        const f = this.futureRec(ev.future);
-        if (isFinished(f.state)) {
-          this.counts.anomalies.duplicate++;
-          return;
-        }
-        const st = this.finishedState(ev.state);
-        this.setFutureState(f, st);
-        f.doneNs = ev.ts;
-        this.dirtyFuture(f.id);
-        this.finishedFutures.push(f.id);
-        this.retainFutures();
+        this.finishFuture(ev.future, ev.ts, this.finishedState(ev.state));
         return;
-      }
+      case "future/created-batch":
+        this.onFutureCreatedBatch(ev);
+        return;
+      case "future/done-batch":
+        this.onFutureDoneBatch(ev);
+        return;
       case "site/def": {
         this.counts.events++;
         const prev = this._sites.get(ev.site);
@@ -687,7 +713,7 @@ export class LoopModel implements ModelReader {
 
   private onTaskDone(ev: TaskDoneEvent): void {
     this.seeTs(ev.ts);
-    if (this.evictedTasks.has(ev.task) && !this._tasks.has(ev.task)) {
+    if (!this._tasks.has(ev.task) && this.evictedTasks.has(ev.task)) {
       this.counts.anomalies.lateForEvicted++;
       return;
     }
@@ -804,12 +830,12 @@ export class LoopModel implements ModelReader {
     if (prev !== null) {
       const pt = this._tasks.get(prev);
       if (pt !== undefined) {
-        pt.awaitedBy?.delete(t.id);
+        if (pt.awaitedBy !== null) idDelete(pt.awaitedBy, t.id);
         this.dirtyTask(prev);
       } else {
         const pf = this._futures.get(prev);
         if (pf !== undefined) {
-          pf.awaitedBy?.delete(t.id);
+          if (pf.awaitedBy !== null) idDelete(pf.awaitedBy, t.id);
           this.dirtyFuture(prev);
         } else {
           const o = this.orphans.get(prev);
@@ -855,7 +881,7 @@ export class LoopModel implements ModelReader {
   }
 
   private addAwaiter(target: TaskRec | FutureRec, by: number): void {
-    (target.awaitedBy ??= new Set()).add(by);
+    target.awaitedBy = idAdd(target.awaitedBy, by);
     if (target instanceof TaskRec) {
       const ever = (target.everAwaitedBy ??= []);
       if (!ever.includes(by)) {
@@ -884,7 +910,7 @@ export class LoopModel implements ModelReader {
       if (p !== undefined && p.children !== null && p.children.delete(id)) this.dirtyTask(p.id);
     }
     // Tasks still awaiting it (their next step not seen yet) now await an unknown id.
-    if (t.awaitedBy !== null && t.awaitedBy.size > 0) {
+    if (t.awaitedBy !== null && idSize(t.awaitedBy) > 0) {
       this.orphans.set(id, new Set(t.awaitedBy));
     }
     this.timeline.drop(id);
@@ -899,20 +925,91 @@ export class LoopModel implements ModelReader {
 
   private onFutureCreated(ev: FutureCreatedEvent): void {
     this.seeTs(ev.ts);
-    let f = this._futures.get(ev.future);
+    this.createFuture(ev.future, ev.loop, ev.ts, ev.type, ev.site, ev.owner, ev.children, ev.due_ns);
+  }
+
+  private onFutureCreatedBatch(ev: FutureCreatedBatchEvent): void {
+    const d = ev.data;
+    const n = d.length - (d.length % 6);
+    if (n !== d.length) this.counts.anomalies.badValue++;
+    const types = ev.types;
+    for (let i = 0; i < n; i += 6) {
+      this.counts.events++;
+      const ts = d[i + 1]!;
+      const ti = d[i + 2]!;
+      let type = types[ti];
+      if (type === undefined) {
+        this.counts.anomalies.badValue++;
+        type = "unknown";
+      }
+      const site = d[i + 3]!;
+      const owner = d[i + 4]!;
+      const due = d[i + 5]!;
+      if (ts > this.lastTs) this.lastTs = ts;
+      this.createFuture(
+        d[i]!,
+        ev.loop,
+        ts,
+        type,
+        site === 0 ? null : site,
+        owner === 0 ? null : owner,
+        NO_CHILDREN,
+        due === -1 ? null : due,
+      );
+    }
+  }
+
+  private onFutureDoneBatch(ev: FutureDoneBatchEvent): void {
+    const d = ev.data;
+    const n = d.length - (d.length % 3);
+    if (n !== d.length) this.counts.anomalies.badValue++;
+    for (let i = 0; i < n; i += 3) {
+      this.counts.events++;
+      const ts = d[i + 1]!;
+      const code = d[i + 2]!;
+      let st: FinishedState;
+      if (code === 0) st = "done";
+      else if (code === 1) st = "cancelled";
+      else if (code === 2) st = "failed";
+      else {
+        this.counts.anomalies.badValue++;
+        st = "done";
+      }
+      if (ts > this.lastTs) this.lastTs = ts;
+      this.finishFuture(d[i]!, ts, st);
+    }
+  }
+
+  private createFuture(
+    id: number,
+    loop: number | null,
+    ts: number,
+    type: string,
+    site: number | null,
+    owner: number | null,
+    children: number[],
+    dueNs: number | null,
+  ): void {
+    let f = this._futures.get(id);
     if (f !== undefined && !f.placeholder) {
       this.counts.anomalies.duplicate++;
       return;
     }
-    if (f === undefined) f = this.newFuture(ev.future);
+    if (f === undefined) {
+      if (this.evictedFutures.has(id)) {
+        this.counts.anomalies.lateForEvicted++;
+        return;
+      }
+      f = this.newFuture(id);
+    }
     f.placeholder = false;
-    f.type = ev.type;
-    f.loop = ev.loop;
-    f.createdNs = ev.ts;
-    f.site = ev.site;
-    f.owner = ev.owner;
-    f.children = ev.children;
-    f.dueNs = ev.due_ns;
+    f.type = type;
+    f.loop = loop;
+    f.createdNs = ts;
+    f.site = site;
+    f.owner = owner;
+    f.children = children;
+    f.dueNs = dueNs;
     // Awaiters recorded while it was a placeholder learn its type.
     if (f.awaitedBy !== null) {
       for (const w of f.awaitedBy) {
@@ -924,6 +1021,23 @@ export class LoopModel implements ModelReader {
       }
     }
     this.dirtyFuture(f.id);
+    this.retainFutures();
+  }
+
+  private finishFuture(id: number, ts: number, st: FinishedState): void {
+    if (!this._futures.has(id) && this.evictedFutures.has(id)) {
+      this.counts.anomalies.lateForEvicted++;
+      return;
+    }
+    const f = this.futureRec(id);
+    if (isFinished(f.state)) {
+      this.counts.anomalies.duplicate++;
+      return;
+    }
+    this.setFutureState(f, st);
+    f.doneNs = ts;
+    this.dirtyFuture(f.id);
+    this.finishedFutures.push(f.id);
     this.retainFutures();
   }
 
@@ -982,7 +1096,7 @@ export class LoopModel implements ModelReader {
     const id = f.id;
     this._futures.delete(id);
     this.counts.futuresEvicted[f.state]++;
-    if (f.awaitedBy !== null && f.awaitedBy.size > 0) this.orphans.set(id, new Set(f.awaitedBy));
+    if (f.awaitedBy !== null && idSize(f.awaitedBy) > 0) this.orphans.set(id, new Set(f.awaitedBy));
     this.evictedFutures.add(id);
     if (this.tracking) {
       this.dFutures.delete(id);

@@ -216,6 +216,12 @@ export interface SynthOptions {
   batchEvents?: number;
   /** Steps per task/steps event (default 256). */
   packSteps?: number;
+  /**
+   * Futures as the runtime sends them (default true): future/created-batch
+   * first in a batch, future/done-batch last; false: one future/created or
+   * future/done event each, in time order.
+   */
+  packedFutures?: boolean;
   seed?: number;
 }
 
@@ -242,12 +248,16 @@ export function synthStream(opts: SynthOptions = {}): SynthStream {
   const batchEvents = opts.batchEvents ?? 2000;
   const pack = opts.packSteps ?? 256;
   const rand = rng(opts.seed ?? 1);
+  const packedFutures = opts.packedFutures ?? true;
+  const FTYPES = ["sleep", "queue-get", "lock"];
 
   const messages: WireMessage[] = [hello()];
   const b = new Batcher();
   let pending: LoopEvent[] = [];
   let pendingCount = 0;
   let stepBuf: number[] = [];
+  let futCreated: number[] = [];
+  let futDone: number[] = [];
   let events = 0;
   let totalSteps = 0;
   const flushSteps = (): void => {
@@ -264,11 +274,35 @@ export function synthStream(opts: SynthOptions = {}): SynthStream {
   const maybeFlushBatch = (force: boolean): void => {
     if (!force && pendingCount < batchEvents) return;
     flushSteps();
+    if (futCreated.length > 0) {
+      pending.unshift({ kind: "future/created-batch", loop: 1, types: FTYPES, data: futCreated });
+      futCreated = [];
+    }
+    if (futDone.length > 0) {
+      pending.push({ kind: "future/done-batch", data: futDone });
+      futDone = [];
+    }
     if (pending.length === 0) return;
     events += pendingCount;
     messages.push(b.batch(...pending));
     pending = [];
     pendingCount = 0;
+  };
+  const futureMade = (id: number, ts: number, k: number, owner: number, due: number | null): void => {
+    if (packedFutures) {
+      futCreated.push(id, ts, k, k === 0 ? 3 : 0, owner, due ?? -1);
+      pendingCount++;
+    } else {
+      emit(futureCreated(id, ts, FTYPES[k]!, { site: k === 0 ? 3 : null, owner: owner || null, due_ns: due }));
+    }
+  };
+  const futureFinished = (id: number, ts: number): void => {
+    if (packedFutures) {
+      futDone.push(id, ts, 0);
+      pendingCount++;
+    } else {
+      emit(futureDone(id, ts, "done"));
+    }
   };
 
   let now = 1000;
@@ -305,7 +339,7 @@ export function synthStream(opts: SynthOptions = {}): SynthStream {
     for (let i = 0; i < live.length; i++) {
       const w = live[i]!;
       if (w.waits !== 0) {
-        emit(futureDone(w.waits, now, "done"));
+        futureFinished(w.waits, now);
         w.waits = 0;
       }
       const start = now;
@@ -340,9 +374,7 @@ export function synthStream(opts: SynthOptions = {}): SynthStream {
         if (w.done % futureEvery === 0) {
           wait = nextId++;
           const k = w.done % 3;
-          if (k === 0) emit(futureCreated(wait, now, "sleep", { site: 3, due_ns: now + 1_000_000 }));
-          else if (k === 1) emit(futureCreated(wait, now, "queue-get", { owner: QUEUE }));
-          else emit(futureCreated(wait, now, "lock", { owner: LOCK }));
+          futureMade(wait, now, k, k === 1 ? QUEUE : k === 2 ? LOCK : 0, k === 0 ? now + 1_000_000 : null);
           w.waits = wait;
         }
         stepBuf.push(w.id, start, now, wait);

@@ -13,17 +13,16 @@
 
 import type { TimelineSnapshot } from "./types";
 
-const INITIAL_SLICES = 4;
-
+/**
+ * A task's slices: [start, end, gseq] triples in a plain array (cheaper than
+ * a typed array for the many tasks with few steps) that grows up to the
+ * per-task cap, then wraps around.
+ */
 class Ring {
-  /** [start, end, gseq] triples, circular. */
-  buf: Float64Array;
+  buf: number[] = [];
   /** Index (in slices) of the oldest. */
   head = 0;
   len = 0;
-  constructor(capSlices: number) {
-    this.buf = new Float64Array(capSlices * 3);
-  }
   get cap(): number {
     return this.buf.length / 3;
   }
@@ -62,23 +61,26 @@ export class Timeline {
     if (this.log !== null) this.log.push(task, start, end);
     let r = this.rings.get(task);
     if (r === undefined) {
-      r = new Ring(Math.min(INITIAL_SLICES, this.perTask));
+      r = new Ring();
       this.rings.set(task, r);
     }
-    if (r.len === r.cap) {
-      if (r.cap < this.perTask) {
-        grow(r, Math.min(r.cap * 2, this.perTask));
-      } else {
+    const cap = r.cap;
+    if (r.len === cap && cap < this.perTask) {
+      // Room to grow: append at the end (in order first if it has wrapped).
+      if (r.head !== 0) linearize(r);
+      r.buf.push(start, end, gseq);
+    } else {
+      if (r.len === cap) {
         // Ring full: the task's oldest slice goes (its FIFO entry turns stale).
-        r.head = (r.head + 1) % r.cap;
+        r.head = (r.head + 1) % cap;
         r.len--;
         this.liveSlices--;
       }
+      const at = ((r.head + r.len) % cap) * 3;
+      r.buf[at] = start;
+      r.buf[at + 1] = end;
+      r.buf[at + 2] = gseq;
     }
-    const at = ((r.head + r.len) % r.cap) * 3;
-    r.buf[at] = start;
-    r.buf[at + 1] = end;
-    r.buf[at + 2] = gseq;
     r.len++;
     this.liveSlices++;
     if (this.fifoLen === this.total) this.popFifo();
@@ -187,11 +189,11 @@ export class Timeline {
     for (const { task, slices } of s.tasks) {
       const n = slices.length / 3;
       if (n === 0) continue;
-      let cap = Math.min(INITIAL_SLICES, t.perTask);
-      while (cap < n) cap = Math.min(cap * 2, t.perTask);
-      if (n > cap) throw new RangeError(`timeline snapshot: task ${task} has more slices than the per-task cap`);
-      const r = new Ring(cap);
-      r.buf.set(slices);
+      if (n > t.perTask || !Number.isInteger(n)) {
+        throw new RangeError(`timeline snapshot: task ${task} has a bad slice list for the per-task cap`);
+      }
+      const r = new Ring();
+      r.buf = slices.slice();
       r.len = n;
       t.rings.set(task, r);
       t.liveSlices += n;
@@ -206,16 +208,14 @@ export class Timeline {
   }
 }
 
-function grow(r: Ring, capSlices: number): void {
-  const next = new Float64Array(capSlices * 3);
+function linearize(r: Ring): void {
   const cap = r.cap;
+  const out: number[] = [];
   for (let k = 0; k < r.len; k++) {
     const from = ((r.head + k) % cap) * 3;
-    next[k * 3] = r.buf[from]!;
-    next[k * 3 + 1] = r.buf[from + 1]!;
-    next[k * 3 + 2] = r.buf[from + 2]!;
+    out.push(r.buf[from]!, r.buf[from + 1]!, r.buf[from + 2]!);
   }
-  r.buf = next;
+  r.buf = out;
   r.head = 0;
 }
 

@@ -86,6 +86,14 @@ function randomMessages(seed: number, count: number): WireMessage[] {
             due_ns: type === "sleep" ? now + 1000 : null,
           }),
         );
+      } else if (x < 0.74) {
+        const a = nextId++;
+        const c = nextId++;
+        futures.push(a, c);
+        const data = [a, now, 0, 1, 0, now + 100, c, now, 1, 0, 900, -1];
+        evs.push({ kind: "future/created-batch", loop, types: ["sleep", "queue-get"], data });
+      } else if (x < 0.77) {
+        evs.push({ kind: "future/done-batch", data: [pick(futures), now, Math.floor(r() * 3), pick(futures), now, 0] });
       } else if (x < 0.8) {
         evs.push(futureDone(pick(futures) || 1, now, states[Math.floor(r() * 3)]!));
       } else if (x < 0.84) {

@@ -41,6 +41,19 @@ describe("parseTrace", () => {
     assert.equal(model.getCounts().steps, s.steps);
   });
 
+  test("futures sent one event each fold to the same state as packed ones", () => {
+    const packed = parseTrace(toLines(synthStream({ tasks: 200, stepsPerTask: 6, concurrency: 40, seed: 5 }).messages));
+    const single = parseTrace(
+      toLines(synthStream({ tasks: 200, stepsPerTask: 6, concurrency: 40, seed: 5, packedFutures: false }).messages),
+    );
+    const a = packed.model.snapshot();
+    const b = single.model.snapshot();
+    assert.deepEqual(a.tasks, b.tasks);
+    assert.deepEqual(a.futures, b.futures);
+    assert.deepEqual(a.counts.futures, b.counts.futures);
+    assert.equal(a.counts.events, b.counts.events);
+  });
+
   test("a partial last line (killed while writing) is dropped and reported", () => {
     const full = smallTrace();
     const cut = full.slice(0, full.length - 12); // inside program/exit, no newline after it

@@ -309,6 +309,74 @@ describe("futures", () => {
     assert.equal(m.getCounts().anomalies.duplicate, 1);
   });
 
+  test("packed future/created-batch and future/done-batch: each entry exact, each counted as an event", () => {
+    const { m, more } = feed(
+      loopCreated(1),
+      {
+        kind: "future/created-batch",
+        loop: 1,
+        types: ["sleep", "queue-get", "lock"],
+        // id, ts, type index, site (0: none), owner (0: none), due (-1: none)
+        data: [70, 5, 0, 3, 0, 1005, 71, 6, 1, 0, 500, -1, 72, 7, 9, 0, 0, -1],
+      },
+      taskCreated(1, 1, 0),
+      steps(1, [1, 8, 9, 71]),
+    );
+    assert.deepEqual(m.future(70), {
+      id: 70,
+      type: "sleep",
+      state: "pending",
+      placeholder: false,
+      loop: 1,
+      createdNs: 5,
+      doneNs: null,
+      site: 3,
+      owner: null,
+      children: [],
+      dueNs: 1005,
+      awaitedBy: [],
+    });
+    assert.equal(m.future(71)!.owner, 500);
+    assert.equal(m.future(71)!.dueNs, null);
+    assert.equal(m.future(71)!.site, null);
+    assert.equal(m.task(1)!.awaitingKind, "queue-get");
+    assert.equal(m.future(72)!.type, "unknown", "a type index outside 'types'");
+    assert.equal(m.getCounts().anomalies.badValue, 1);
+    // 1 loop + 3 futures + 1 task + 1 step
+    assert.equal(m.getCounts().events, 6);
+    more({ kind: "future/done-batch", data: [70, 20, 0, 71, 21, 1, 72, 22, 2, 73, 23, 7] });
+    assert.equal(m.future(70)!.state, "done");
+    assert.equal(m.future(70)!.doneNs, 20);
+    assert.equal(m.future(71)!.state, "cancelled");
+    assert.equal(m.future(72)!.state, "failed");
+    assert.equal(m.future(73)!.state, "done", "state code 7 is read as done");
+    const c = m.getCounts();
+    assert.deepEqual(c.futures, { pending: 0, done: 2, cancelled: 1, failed: 1 });
+    assert.equal(c.anomalies.badValue, 2);
+    assert.equal(c.anomalies.unknownFuture, 1);
+    assert.equal(c.events, 10);
+    assert.equal(m.getMeta().lastTs, 23);
+    more({ kind: "future/done-batch", data: [70, 30, 1, 99] });
+    assert.equal(m.future(70)!.state, "done", "already done");
+    assert.equal(m.getCounts().anomalies.duplicate, 1);
+    assert.equal(m.getCounts().anomalies.badValue, 3, "data not a multiple of 3");
+  });
+
+  test("many tasks awaiting one: awaiter sets grow past the small-array form and keep order", () => {
+    const { m, more } = feed(loopCreated(1), taskCreated(1, 1, 0));
+    const evs: LoopEvent[] = [];
+    for (let w = 100; w < 140; w++) evs.push(taskCreated(w, 1, 1), steps(1, [w, 2, 3, 1]));
+    more(...evs);
+    assert.equal(m.task(1)!.awaitedBy.length, 40);
+    const moveOn: LoopEvent[] = [];
+    for (let w = 100; w < 140; w += 2) moveOn.push(steps(1, [w, 10, 11, 0]));
+    more(...moveOn);
+    assert.deepEqual(
+      m.task(1)!.awaitedBy,
+      Array.from({ length: 20 }, (_, i) => 101 + 2 * i),
+    );
+  });
+
   test("gather future keeps its children", () => {
     const { m } = feed(
       loopCreated(1),
