@@ -18,6 +18,7 @@ Measured facts behind the choices are in shared/notes/runtime-findings.md:
 """
 import asyncio
 import heapq
+import os
 import sys
 import threading
 import traceback
@@ -636,11 +637,14 @@ def _make_prim_init(key):
     return __init__
 
 
+_real_os_exit = os._exit
+
+
 def _os_exit(code):
     from . import lifecycle
 
-    lifecycle.on_os_exit(code)
-    _originals["os._exit"](code)
+    lifecycle.on_os_exit(code)  # this uninstalls: call the saved original
+    _real_os_exit(code)
 
 
 _ABSENT = object()
@@ -665,8 +669,6 @@ def install(new_session):
     global session
     if session is not None:
         raise RuntimeError("loopscope is already tracing this process")
-    import os
-
     session = new_session
     if not _CREATORS:
         _build_creators()
@@ -687,8 +689,6 @@ def install(new_session):
 def uninstall():
     """Stop tracing; patched classes get their own methods back."""
     global session
-    import os
-
     for cls, attr, key, _fn in _PATCHES:
         if key in _originals:
             original = _originals.pop(key)

@@ -102,6 +102,7 @@ class Runtime:
         self.finished = False
         self.finish_lock = threading.Lock()
         self._watchdog_stop = threading.Event()
+        self._watchdog_thread = None
 
     def _send_now(self, msg):
         return self.sink.send(msg)
@@ -109,7 +110,8 @@ class Runtime:
     def start(self):
         hooks.install(self.session)
         self.drainer.start()
-        threading.Thread(target=self._watchdog, name="loopscope-watchdog", daemon=True).start()
+        self._watchdog_thread = threading.Thread(target=self._watchdog, name="loopscope-watchdog", daemon=True)
+        self._watchdog_thread.start()
         atexit.register(self.finish)
 
     def serve(self, chan):
@@ -181,6 +183,10 @@ class Runtime:
             except Exception:
                 s.internal_error("watchdog: %s" % (sys.exc_info()[1],), traceback.format_exc())
                 return
+        # Stopping (the program is ending): close the episodes still open.
+        now = R.now_ns()
+        for loop_id, last in reported.items():
+            s.other_event((R.E_BLOCKED, loop_id, last[0], now - last[0], last[2], last[3]))
 
     def finish(self, code=None):
         """Flush everything, say program/exit, close. Safe to call twice."""
@@ -191,6 +197,8 @@ class Runtime:
         if code is not None:
             self.exit_code = code
         self._watchdog_stop.set()
+        if self._watchdog_thread is not None and self._watchdog_thread is not threading.current_thread():
+            self._watchdog_thread.join(1.0)
         try:
             s = self.session
             for st in list(s.loops.values()):
@@ -301,6 +309,7 @@ def listen(port=0, token=None, host="127.0.0.1"):
             rt.serve(chan).join()
             if sink.chan is chan:
                 sink.chan = None
+            if sink.chan is None:
                 # Detached: the program runs on, untouched by any pause.
                 rt.controller.cmd_resume({})
 

@@ -8,6 +8,7 @@ Everything costly (reprs, names, tracebacks, JSON) happens on the drain thread.
 """
 import collections
 import itertools
+import os
 import sys
 import threading
 import time
@@ -100,6 +101,10 @@ class Session:
     MAX_OTHER_EVENTS = 200_000
 
     def __init__(self, origin_ns=None):
+        try:
+            self.MAX_PENDING = max(100, int(os.environ.get("LOOPSCOPE_BUFFER_EVENTS", self.MAX_PENDING)))
+        except ValueError:
+            pass
         self.origin_ns = now_ns() if origin_ns is None else origin_ns
         self.next_id = itertools.count(1).__next__
         self.loops = {}  # loop id -> LoopState
