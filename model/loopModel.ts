@@ -107,6 +107,10 @@ class TaskRec {
   cancelMessage: string | null = null;
   result: string | null = null;
   exception: ExceptionInfo | null = null;
+  /** Change-tracking stamp: equals the model's epoch when listed as changed. */
+  mark = 0;
+  /** Included in a delta or snapshot: a view may hold it, so its eviction is reported. */
+  sent = false;
   constructor(
     readonly id: number,
     public loop: number,
@@ -125,6 +129,10 @@ class FutureRec {
   children: number[] = [];
   dueNs: number | null = null;
   awaitedBy: IdSet | null = null;
+  /** Change-tracking stamp: equals the model's epoch when listed as changed. */
+  mark = 0;
+  /** Included in a delta or snapshot: a view may hold it, so its eviction is reported. */
+  sent = false;
   constructor(readonly id: number) {}
 }
 
@@ -215,8 +223,7 @@ const idSize = (s: IdSet): number => (Array.isArray(s) ? s.length : s.size);
 /** Shared by futures without children (never mutated). */
 const NO_CHILDREN: number[] = [];
 
-const FINISHED_STATES: ReadonlySet<string> = new Set(["done", "cancelled", "failed"]);
-const isFinished = (s: string): s is FinishedState => FINISHED_STATES.has(s);
+const isFinished = (s: string): s is FinishedState => s === "done" || s === "cancelled" || s === "failed";
 
 /** A FIFO of ids with O(1) push/shift and occasional compaction. */
 class IdQueue {
@@ -239,24 +246,28 @@ class IdQueue {
   }
 }
 
-/** A bounded memory of evicted ids. */
+/**
+ * A bounded, lossy memory of evicted ids: a direct-mapped table of about
+ * twice `cap` slots. has() is exact when it says yes; a later id landing on
+ * the same slot makes it forget an earlier one. O(1), no allocation.
+ */
 class RecentIds {
-  private readonly set = new Set<number>();
-  private readonly ring: number[];
-  private at = 0;
-  constructor(private readonly cap: number) {
-    this.ring = new Array<number>(Math.max(0, cap));
+  private readonly table: Float64Array;
+  private readonly shift: number;
+  constructor(cap: number) {
+    let bits = 1;
+    while (bits < 30 && 1 << bits < cap * 2) bits++;
+    this.table = new Float64Array(cap > 0 ? 1 << bits : 0).fill(NaN);
+    this.shift = 32 - bits;
+  }
+  private slot(id: number): number {
+    return Math.imul((id | 0) ^ ((id / 4294967296) | 0), 0x9e3779b1) >>> this.shift;
   }
   add(id: number): void {
-    if (this.cap <= 0) return;
-    const old = this.ring[this.at];
-    if (old !== undefined) this.set.delete(old);
-    this.ring[this.at] = id;
-    this.set.add(id);
-    this.at = (this.at + 1) % this.cap;
+    if (this.table.length > 0) this.table[this.slot(id)] = id;
   }
   has(id: number): boolean {
-    return this.set.has(id);
+    return this.table.length > 0 && this.table[this.slot(id)] === id;
   }
 }
 
@@ -339,14 +350,16 @@ export class LoopModel implements ModelReader {
   private overflowed = false;
   private deltaSeq = 0;
   private timelineFrom = 0;
-  private readonly dTasks = new Set<number>();
-  private readonly dFutures = new Set<number>();
+  /** Stamp of the current change window (records with mark === epoch are listed). */
+  private epoch = 1;
+  private dTasks: number[] = [];
+  private dFutures: number[] = [];
   private readonly dQueues = new Set<number>();
   private readonly dSyncs = new Set<number>();
   private readonly dLoops = new Set<number>();
   private readonly dSites = new Set<number>();
-  private readonly rTasks = new Set<number>();
-  private readonly rFutures = new Set<number>();
+  private rTasks: number[] = [];
+  private rFutures: number[] = [];
   private readonly rQueues = new Set<number>();
   private readonly rSyncs = new Set<number>();
 
@@ -534,7 +547,7 @@ export class LoopModel implements ModelReader {
         if (t.cancelRequest === null) {
           t.cancelRequest = { ts: ev.ts, byTask: ev.by_task, bySite: ev.by_site, message: ev.message };
         }
-        this.dirtyTask(t.id);
+        this.dirtyTask(t);
         return;
       }
       case "future/created":
@@ -669,18 +682,18 @@ export class LoopModel implements ModelReader {
       const p = this._tasks.get(ev.parent);
       if (p !== undefined) {
         (p.children ??= new Set()).add(t.id);
-        this.dirtyTask(p.id);
+        this.dirtyTask(p);
       }
     }
     this.loopRec(ev.loop);
-    this.dirtyTask(t.id);
+    this.dirtyTask(t);
   }
 
   private newTask(id: number, loop: number): TaskRec {
     const t = new TaskRec(id, loop);
     this._tasks.set(id, t);
     this.counts.tasks.pending++;
-    this.dirtyTask(id);
+    this.dirtyTask(t);
     // Tasks that were awaiting this id before it was known.
     const o = this.orphans.get(id);
     if (o !== undefined) {
@@ -690,7 +703,7 @@ export class LoopModel implements ModelReader {
         if (wt === undefined || wt.awaitingId !== id) continue;
         wt.awaitingKind = "task";
         this.addAwaiter(t, wt.id);
-        this.dirtyTask(w);
+        this.dirtyTask(wt);
       }
     }
     return t;
@@ -735,7 +748,7 @@ export class LoopModel implements ModelReader {
     t.result = ev.result;
     t.exception = ev.exception;
     t.cancelMessage = ev.cancel_message;
-    this.dirtyTask(t.id);
+    this.dirtyTask(t);
     this.finishedTasks.push(t.id);
     this.retainTasks();
   }
@@ -780,7 +793,10 @@ export class LoopModel implements ModelReader {
       t.lastStepEndNs = end;
       if (!isFinished(t.state) && t.awaitingId !== (wait === 0 ? null : wait)) this.setAwaiting(t, wait);
       timeline.append(id, start, end);
-      if (this.tracking) this.dTasks.add(id);
+      if (this.tracking && t.mark !== this.epoch) {
+        t.mark = this.epoch;
+        this.dTasks.push(id);
+      }
       if (end >= lastEnd) {
         lastEnd = end;
         lastTask = id;
@@ -812,14 +828,14 @@ export class LoopModel implements ModelReader {
       const prev = this._tasks.get(l.runningTask);
       if (prev !== undefined && prev.state === "running") {
         this.setTaskState(prev, "pending");
-        this.dirtyTask(prev.id);
+        this.dirtyTask(prev);
       }
     }
     l.runningTask = want;
     if (want !== null) {
       const t = this._tasks.get(want)!;
       this.setTaskState(t, "running");
-      this.dirtyTask(t.id);
+      this.dirtyTask(t);
     }
     this.dirtyLoop(l.id);
   }
@@ -831,12 +847,12 @@ export class LoopModel implements ModelReader {
       const pt = this._tasks.get(prev);
       if (pt !== undefined) {
         if (pt.awaitedBy !== null) idDelete(pt.awaitedBy, t.id);
-        this.dirtyTask(prev);
+        this.dirtyTask(pt);
       } else {
         const pf = this._futures.get(prev);
         if (pf !== undefined) {
           if (pf.awaitedBy !== null) idDelete(pf.awaitedBy, t.id);
-          this.dirtyFuture(prev);
+          this.dirtyFuture(pf);
         } else {
           const o = this.orphans.get(prev);
           if (o !== undefined) {
@@ -856,14 +872,14 @@ export class LoopModel implements ModelReader {
     if (wt !== undefined) {
       t.awaitingKind = "task";
       this.addAwaiter(wt, t.id);
-      this.dirtyTask(wait);
+      this.dirtyTask(wt);
       return;
     }
     const wf = this._futures.get(wait);
     if (wf !== undefined) {
       t.awaitingKind = wf.type;
       this.addAwaiter(wf, t.id);
-      this.dirtyFuture(wait);
+      this.dirtyFuture(wf);
       return;
     }
     if (this._queues.has(wait)) {
@@ -907,7 +923,7 @@ export class LoopModel implements ModelReader {
     this.counts.tasksEvicted[t.state as FinishedState]++;
     if (t.parent !== null) {
       const p = this._tasks.get(t.parent);
-      if (p !== undefined && p.children !== null && p.children.delete(id)) this.dirtyTask(p.id);
+      if (p !== undefined && p.children !== null && p.children.delete(id)) this.dirtyTask(p);
     }
     // Tasks still awaiting it (their next step not seen yet) now await an unknown id.
     if (t.awaitedBy !== null && idSize(t.awaitedBy) > 0) {
@@ -915,10 +931,7 @@ export class LoopModel implements ModelReader {
     }
     this.timeline.drop(id);
     this.evictedTasks.add(id);
-    if (this.tracking) {
-      this.dTasks.delete(id);
-      this.rTasks.add(id);
-    }
+    if (this.tracking && t.sent) this.rTasks.push(id);
   }
 
   // ---- futures ---------------------------------------------------------------------------
@@ -1016,11 +1029,11 @@ export class LoopModel implements ModelReader {
         const wt = this._tasks.get(w);
         if (wt !== undefined && wt.awaitingId === f.id) {
           wt.awaitingKind = f.type;
-          this.dirtyTask(w);
+          this.dirtyTask(wt);
         }
       }
     }
-    this.dirtyFuture(f.id);
+    this.dirtyFuture(f);
     this.retainFutures();
   }
 
@@ -1036,7 +1049,7 @@ export class LoopModel implements ModelReader {
     }
     this.setFutureState(f, st);
     f.doneNs = ts;
-    this.dirtyFuture(f.id);
+    this.dirtyFuture(f);
     this.finishedFutures.push(f.id);
     this.retainFutures();
   }
@@ -1045,7 +1058,7 @@ export class LoopModel implements ModelReader {
     const f = new FutureRec(id);
     this._futures.set(id, f);
     this.counts.futures.pending++;
-    this.dirtyFuture(id);
+    this.dirtyFuture(f);
     const o = this.orphans.get(id);
     if (o !== undefined) {
       this.orphans.delete(id);
@@ -1054,7 +1067,7 @@ export class LoopModel implements ModelReader {
         if (wt === undefined || wt.awaitingId !== id) continue;
         wt.awaitingKind = f.type;
         this.addAwaiter(f, w);
-        this.dirtyTask(w);
+        this.dirtyTask(wt);
       }
     }
     return f;
@@ -1098,10 +1111,7 @@ export class LoopModel implements ModelReader {
     this.counts.futuresEvicted[f.state]++;
     if (f.awaitedBy !== null && idSize(f.awaitedBy) > 0) this.orphans.set(id, new Set(f.awaitedBy));
     this.evictedFutures.add(id);
-    if (this.tracking) {
-      this.dFutures.delete(id);
-      this.rFutures.add(id);
-    }
+    if (this.tracking && f.sent) this.rFutures.push(id);
   }
 
   // ---- loops, queues, primitives ----------------------------------------------------------
@@ -1244,11 +1254,17 @@ export class LoopModel implements ModelReader {
 
   // ---- change tracking --------------------------------------------------------------------
 
-  private dirtyTask(id: number): void {
-    if (this.tracking) this.dTasks.add(id);
+  private dirtyTask(t: TaskRec): void {
+    if (this.tracking && t.mark !== this.epoch) {
+      t.mark = this.epoch;
+      this.dTasks.push(t.id);
+    }
   }
-  private dirtyFuture(id: number): void {
-    if (this.tracking) this.dFutures.add(id);
+  private dirtyFuture(f: FutureRec): void {
+    if (this.tracking && f.mark !== this.epoch) {
+      f.mark = this.epoch;
+      this.dFutures.push(f.id);
+    }
   }
   private dirtyQueue(id: number): void {
     if (this.tracking) this.dQueues.add(id);
@@ -1266,7 +1282,8 @@ export class LoopModel implements ModelReader {
     const log = this.timeline.log;
     if (
       (log !== null && log.length / 3 > cap) ||
-      this.rTasks.size + this.rFutures.size + this.rQueues.size + this.rSyncs.size > cap
+      this.dTasks.length + this.dFutures.length > cap ||
+      this.rTasks.length + this.rFutures.length + this.rQueues.size + this.rSyncs.size > cap
     ) {
       this.overflowed = true;
       this.tracking = false;
@@ -1276,14 +1293,15 @@ export class LoopModel implements ModelReader {
   }
 
   private clearChanges(): void {
-    this.dTasks.clear();
-    this.dFutures.clear();
+    this.epoch++; // every record's stamp is now stale
+    this.dTasks = [];
+    this.dFutures = [];
     this.dQueues.clear();
     this.dSyncs.clear();
     this.dLoops.clear();
     this.dSites.clear();
-    this.rTasks.clear();
-    this.rFutures.clear();
+    this.rTasks = [];
+    this.rFutures = [];
     this.rQueues.clear();
     this.rSyncs.clear();
   }
@@ -1320,11 +1338,29 @@ export class LoopModel implements ModelReader {
         timeline: [],
       };
     }
-    const pick = <R, V>(ids: Set<number>, map: ReadonlyMap<number, R>, view: (r: R) => V): V[] => {
+    const pick = <R, V>(ids: Iterable<number>, map: ReadonlyMap<number, R>, view: (r: R) => V): V[] => {
       const out: V[] = [];
       for (const id of ids) {
         const r = map.get(id);
         if (r !== undefined) out.push(view(r));
+      }
+      return out;
+    };
+    /** Records listed in this window and still present, each once (an id may be listed twice if re-created). */
+    const epoch = this.epoch;
+    const pickMarked = <R extends { mark: number; sent: boolean }, V>(
+      ids: readonly number[],
+      map: ReadonlyMap<number, R>,
+      view: (r: R) => V,
+    ): V[] => {
+      const out: V[] = [];
+      for (const id of ids) {
+        const r = map.get(id);
+        if (r !== undefined && r.mark === epoch) {
+          r.mark = 0;
+          r.sent = true;
+          out.push(view(r));
+        }
       }
       return out;
     };
@@ -1337,13 +1373,13 @@ export class LoopModel implements ModelReader {
       counts: this.getCounts(),
       sites: pick(this.dSites, this._sites, (s) => s),
       loops: pick(this.dLoops, this._loops, loopView),
-      tasks: pick(this.dTasks, this._tasks, taskView),
-      futures: pick(this.dFutures, this._futures, futureView),
+      tasks: pickMarked(this.dTasks, this._tasks, taskView),
+      futures: pickMarked(this.dFutures, this._futures, futureView),
       queues: pick(this.dQueues, this._queues, queueView),
       syncs: pick(this.dSyncs, this._syncs, syncView),
       removed: {
-        tasks: [...this.rTasks],
-        futures: [...this.rFutures],
+        tasks: this.rTasks,
+        futures: this.rFutures,
         queues: [...this.rQueues],
         syncs: [...this.rSyncs],
       },
@@ -1366,6 +1402,8 @@ export class LoopModel implements ModelReader {
   }
 
   private snapshotAt(deltaSeq: number): ModelSnapshot {
+    for (const t of this._tasks.values()) t.sent = true;
+    for (const f of this._futures.values()) f.sent = true;
     const sorted = <R, V>(map: ReadonlyMap<number, R>, view: (r: R) => V): V[] =>
       [...map.keys()].sort((a, b) => a - b).map((id) => view(map.get(id)!));
     return {

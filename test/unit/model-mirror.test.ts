@@ -273,6 +273,32 @@ describe("delta / snapshot round trip", () => {
     assert.deepEqual(mirror.counts.tasksEvicted, { done: 1, cancelled: 0, failed: 0 });
   });
 
+  test("objects born and evicted between two deltas appear in neither list", () => {
+    const m = new LoopModel({ finishedTaskRetention: 1, finishedFutureRetention: 1 });
+    const b = new Batcher();
+    m.apply(hello());
+    const mirror = ModelMirror.fromSnapshot(m.snapshot());
+    m.apply(b.batch(loopCreated(1), taskCreated(1, 1, 0), taskDone(1, 1, "done"), futureCreated(5, 0, "future")));
+    m.apply(b.batch(futureDone(5, 1, "done")));
+    assert.equal(mirror.applyDelta(m.takeDelta()), true);
+    m.apply(b.batch(taskCreated(2, 1, 2), taskDone(2, 3, "done"), taskCreated(3, 1, 4), taskDone(3, 5, "done")));
+    m.apply(b.batch(futureCreated(6, 2, "future"), futureDone(6, 3, "done")));
+    m.apply(b.batch(futureCreated(7, 4, "future"), futureDone(7, 5, "done")));
+    const d = m.takeDelta();
+    assert.deepEqual(d.removed.tasks, [1], "task 2 was never sent");
+    assert.deepEqual(d.removed.futures, [5], "future 6 was never sent");
+    assert.deepEqual(
+      d.tasks.map((t) => t.id),
+      [3],
+    );
+    assert.deepEqual(
+      d.futures.map((f) => f.id),
+      [7],
+    );
+    assert.equal(mirror.applyDelta(d), true);
+    assert.deepEqual(mirror.snapshot(), m.snapshot());
+  });
+
   test("another payload version is refused loudly", () => {
     const m = new LoopModel();
     const s = m.snapshot();
