@@ -14,8 +14,11 @@
 // shared machine, but it includes GC helper threads). No assertions: a
 // benchmark, not a test.
 //
-// Usage: node bench/model-ingest.mjs [--tasks N] [--steps N] [--runs N]
-import { mkdirSync } from "node:fs";
+// With --trace FILE, a trace recorded by the runtime (python -m loopscope
+// record -o FILE -- bench/workloads.py sleep0) is measured instead.
+//
+// Usage: node --expose-gc bench/model-ingest.mjs [--tasks N] [--steps N] [--runs N] [--trace FILE]
+import { mkdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
@@ -28,6 +31,8 @@ const arg = (name, dflt) => {
 const TASKS = arg("tasks", 20_000);
 const STEPS = arg("steps", 10);
 const RUNS = arg("runs", 5);
+const traceIdx = process.argv.indexOf("--trace");
+const TRACE = traceIdx >= 0 ? process.argv[traceIdx + 1] : null;
 
 const outDir = join(repo, ".loopscope-tmp/bench");
 mkdirSync(outDir, { recursive: true });
@@ -50,16 +55,32 @@ await esbuild.build({
 const M = await import(pathToFileURL(outfile).href);
 
 const t0 = performance.now();
-const stream = M.synthStream({ tasks: TASKS, stepsPerTask: STEPS, concurrency: 1000, seed: 1 });
-const lines = stream.messages.map((m) => JSON.stringify(m));
-const text = lines.join("\n") + "\n";
-const synthMs = performance.now() - t0;
-const events = stream.events;
-console.log(
-  `stream: ${TASKS} tasks × ${STEPS} steps → ${events.toLocaleString("en")} events ` +
-    `(${stream.steps.toLocaleString("en")} steps) in ${lines.length} messages, ` +
-    `${(text.length / 1e6).toFixed(1)} MB of JSON lines (synthesised in ${synthMs.toFixed(0)} ms)`,
-);
+let lines;
+let text;
+let events;
+let steps;
+if (TRACE === null) {
+  const stream = M.synthStream({ tasks: TASKS, stepsPerTask: STEPS, concurrency: 1000, seed: 1 });
+  lines = stream.messages.map((m) => JSON.stringify(m));
+  text = lines.join("\n") + "\n";
+  events = stream.events;
+  steps = stream.steps;
+  console.log(
+    `stream: ${TASKS} tasks × ${STEPS} steps → ${events.toLocaleString("en")} events ` +
+      `(${steps.toLocaleString("en")} steps) in ${lines.length} messages, ` +
+      `${(text.length / 1e6).toFixed(1)} MB of JSON lines (synthesised in ${(performance.now() - t0).toFixed(0)} ms)`,
+  );
+} else {
+  text = readFileSync(TRACE, "utf8");
+  lines = text.split("\n").filter((l) => l.trim() !== "");
+  const c = M.parseTrace(text).model.getCounts();
+  events = c.events;
+  steps = c.steps;
+  console.log(
+    `trace ${TRACE}: ${events.toLocaleString("en")} events (${steps.toLocaleString("en")} steps) ` +
+      `in ${lines.length} messages, ${(text.length / 1e6).toFixed(1)} MB`,
+  );
+}
 
 function adapterRun() {
   const m = new M.LoopModel();
@@ -110,8 +131,8 @@ function traceRun() {
 /** The run folded everything: guards the figures against a model that skips work. */
 function check(m) {
   const c = m.getCounts();
-  if (c.events !== events || c.steps !== stream.steps) {
-    throw new Error(`model folded ${c.events} events / ${c.steps} steps, expected ${events} / ${stream.steps}`);
+  if (c.events !== events || c.steps !== steps) {
+    throw new Error(`model folded ${c.events} events / ${c.steps} steps, expected ${events} / ${steps}`);
   }
 }
 
@@ -144,6 +165,11 @@ for (const [name, run] of [
       `target ≥ 0.5 M/s: ${(rate / 500_000).toFixed(1)}× by wall)`,
   );
 }
-console.log(`load average while measuring: ${(await import("node:os")).loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+console.log(
+  `load average while measuring: ${(await import("node:os"))
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}`,
+);
 const mem = process.memoryUsage();
 console.log(`heap used after the runs: ${(mem.heapUsed / 1e6).toFixed(0)} MB`);

@@ -54,7 +54,7 @@ import {
   type DeadlockCycle,
   type ModelReader,
 } from "./graph";
-import { Timeline, taskMarkers, type TimelineMarker } from "./timeline";
+import { Timeline, taskMarkers, type Ring, type TimelineMarker } from "./timeline";
 import {
   DEFAULT_CONFIG,
   MODEL_VERSION,
@@ -93,12 +93,16 @@ class TaskRec {
   children: Set<number> | null = null;
   steps = 0;
   busyNs = 0;
-  firstStepNs: number | null = null;
-  lastStepStartNs: number | null = null;
-  lastStepEndNs: number | null = null;
+  // Step times: NaN until the first step (not null: a field that only ever
+  // holds numbers is updated in place by V8, a nullable one boxes every store).
+  firstStepNs = NaN;
+  lastStepStartNs = NaN;
+  lastStepEndNs = NaN;
   awaitingId: number | null = null;
   awaitingKind: string | null = null;
   awaitedBy: IdSet | null = null;
+  /** Its timeline ring, kept at hand (dropped from the timeline with the task). */
+  ring: Ring | null = null;
   everAwaitedBy: number[] | null = null;
   everAwaitedByOverflow = 0;
   cancelRequest: CancelRequestView | null = null;
@@ -222,6 +226,13 @@ const idSize = (s: IdSet): number => (Array.isArray(s) ? s.length : s.size);
 
 /** Shared by futures without children (never mutated). */
 const NO_CHILDREN: number[] = [];
+
+/**
+ * An id read from a packed int array. The arrays hold ns timestamps too, so
+ * they parse as arrays of doubles and their items come out as heap numbers,
+ * slow as Map keys; `| 0` turns an id that fits into a small integer.
+ */
+const smallInt = (x: number): number => (x >= 0 && x <= 0x3fffffff ? x | 0 : x);
 
 const isFinished = (s: string): s is FinishedState => s === "done" || s === "cancelled" || s === "failed";
 
@@ -764,10 +775,10 @@ export class LoopModel implements ModelReader {
     let lastTask: number | null = null;
     let lastEnd = -Infinity;
     for (let i = 0; i < n; i += 4) {
-      const id = d[i]!;
+      const id = smallInt(d[i]!);
       const start = d[i + 1]!;
       const end = d[i + 2]!;
-      const wait = d[i + 3]!;
+      const wait = smallInt(d[i + 3]!);
       counts.events++;
       if (!(end >= start) || start < 0) {
         counts.anomalies.badValue++;
@@ -781,18 +792,19 @@ export class LoopModel implements ModelReader {
         }
         t = this.taskRec(id, loopId);
       }
-      if (t.lastStepEndNs !== null && start < t.lastStepEndNs) {
+      // Overlaps the previous step (false while lastStepEndNs is NaN: no step yet).
+      if (start < t.lastStepEndNs) {
         counts.anomalies.stepOverlap++;
         continue;
       }
       counts.steps++;
       t.steps++;
       t.busyNs += end - start;
-      if (t.firstStepNs === null) t.firstStepNs = start;
+      if (t.steps === 1) t.firstStepNs = start;
       t.lastStepStartNs = start;
       t.lastStepEndNs = end;
       if (!isFinished(t.state) && t.awaitingId !== (wait === 0 ? null : wait)) this.setAwaiting(t, wait);
-      timeline.append(id, start, end);
+      timeline.appendTo(t.ring ?? (t.ring = timeline.ringFor(id)), id, start, end);
       if (this.tracking && t.mark !== this.epoch) {
         t.mark = this.epoch;
         this.dTasks.push(id);
@@ -956,11 +968,11 @@ export class LoopModel implements ModelReader {
         type = "unknown";
       }
       const site = d[i + 3]!;
-      const owner = d[i + 4]!;
+      const owner = smallInt(d[i + 4]!);
       const due = d[i + 5]!;
       if (ts > this.lastTs) this.lastTs = ts;
       this.createFuture(
-        d[i]!,
+        smallInt(d[i]!),
         ev.loop,
         ts,
         type,
@@ -989,7 +1001,7 @@ export class LoopModel implements ModelReader {
         st = "done";
       }
       if (ts > this.lastTs) this.lastTs = ts;
-      this.finishFuture(d[i]!, ts, st);
+      this.finishFuture(smallInt(d[i]!), ts, st);
     }
   }
 
@@ -1425,6 +1437,8 @@ export class LoopModel implements ModelReader {
 
 // ---- record → view ----------------------------------------------------------------------
 
+const nanToNull = (x: number): number | null => (Number.isNaN(x) ? null : x);
+
 function taskView(t: TaskRec): TaskView {
   return {
     id: t.id,
@@ -1440,9 +1454,9 @@ function taskView(t: TaskRec): TaskView {
     children: t.children === null ? [] : [...t.children],
     steps: t.steps,
     busyNs: t.busyNs,
-    firstStepNs: t.firstStepNs,
-    lastStepStartNs: t.lastStepStartNs,
-    lastStepEndNs: t.lastStepEndNs,
+    firstStepNs: nanToNull(t.firstStepNs),
+    lastStepStartNs: nanToNull(t.lastStepStartNs),
+    lastStepEndNs: nanToNull(t.lastStepEndNs),
     awaitingId: t.awaitingId,
     awaitingKind: t.awaitingKind,
     awaitedBy: t.awaitedBy === null ? [] : [...t.awaitedBy],

@@ -18,7 +18,7 @@ import type { TimelineSnapshot } from "./types";
  * a typed array for the many tasks with few steps) that grows up to the
  * per-task cap, then wraps around.
  */
-class Ring {
+export class Ring {
   buf: number[] = [];
   /** Index (in slices) of the oldest. */
   head = 0;
@@ -57,13 +57,26 @@ export class Timeline {
 
   /** Appends a run slice [start, end] for a task. */
   append(task: number, start: number, end: number): void {
-    const gseq = this.opSeq++;
-    if (this.log !== null) this.log.push(task, start, end);
+    this.appendTo(this.ringFor(task), task, start, end);
+  }
+
+  /**
+   * The task's ring, made if needed. A caller may keep it and use appendTo
+   * (one Map lookup less per slice) until it calls drop(task).
+   */
+  ringFor(task: number): Ring {
     let r = this.rings.get(task);
     if (r === undefined) {
       r = new Ring();
       this.rings.set(task, r);
     }
+    return r;
+  }
+
+  /** append() with the task's ring already at hand (from ringFor(task)). */
+  appendTo(r: Ring, task: number, start: number, end: number): void {
+    const gseq = this.opSeq++;
+    if (this.log !== null) this.log.push(task, start, end);
     const cap = r.cap;
     if (r.len === cap && cap < this.perTask) {
       // Room to grow: append at the end (in order first if it has wrapped).
@@ -111,7 +124,6 @@ export class Timeline {
       r.head = (r.head + 1) % r.cap;
       r.len--;
       this.liveSlices--;
-      if (r.len === 0) this.rings.delete(task);
     }
   }
 
@@ -160,12 +172,13 @@ export class Timeline {
   }
 
   /** Tasks that have slices kept. */
-  tasks(): IterableIterator<number> {
-    return this.rings.keys();
+  tasks(): number[] {
+    return [...this.rings.keys()].filter((k) => this.rings.get(k)!.len > 0);
   }
 
   snapshot(): TimelineSnapshot {
-    const ids = [...this.rings.keys()].sort((a, b) => a - b);
+    // Empty rings (all their slices aged out) are kept until drop() but not listed.
+    const ids = [...this.rings.keys()].filter((k) => this.rings.get(k)!.len > 0).sort((a, b) => a - b);
     const tasks = ids.map((task) => {
       const r = this.rings.get(task)!;
       const slices: number[] = [];
