@@ -1,7 +1,14 @@
 // The loop model: one reducer from protocol events to the state every view
 // renders. Import the model from here.
 
-export { LoopModel } from "./loopModel";
+export {
+  LoopModel,
+  type FutureRecord,
+  type LoopRecord,
+  type QueueRecord,
+  type SyncRecord,
+  type TaskRecord,
+} from "./loopModel";
 export { ModelMirror, ModelVersionError } from "./mirror";
 export { parseTrace, TraceError, type TraceOptions, type TraceResult } from "./trace";
 export { Timeline, taskMarkers, type MarkedTask, type MarkerType, type TimelineMarker } from "./timeline";

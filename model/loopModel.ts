@@ -1541,3 +1541,7 @@ function loopView(l: LoopRec): LoopView {
     blockedCount: l.blockedCount,
   };
 }
+
+/** The model's live records, as `model.tasks` etc. hand them out: read them, never mutate them. */
+export type { TaskRec as TaskRecord, FutureRec as FutureRecord, QueueRec as QueueRecord, SyncRec as SyncRecord };
+export type { LoopRec as LoopRecord };
