@@ -309,10 +309,14 @@ export function deadlockCycles(m: ModelReader): DeadlockCycle[] {
     if (FINISHED.has(t.state) || t.awaitingId === null) continue;
     const out: { to: number; via: number | null }[] = [];
     const seenFut = new Set<number>();
+    const seenTask = new Set<number>();
     const visit = (id: number, via: number | null): void => {
       const tt = m.tasks.get(id);
       if (tt !== undefined) {
-        if (!FINISHED.has(tt.state) && !out.some((o) => o.to === id)) out.push({ to: id, via });
+        if (!FINISHED.has(tt.state) && !seenTask.has(id)) {
+          seenTask.add(id);
+          out.push({ to: id, via });
+        }
         return;
       }
       const f = m.futures.get(id);

@@ -242,4 +242,26 @@ describe("deadlockCycles", () => {
     assert.equal(cycles[0]!.tasks[0], 1);
     assert.equal(cycles[0]!.tasks[n - 1], n);
   });
+
+  test("a gather of 20,000 tasks, one of which awaits the gatherer", () => {
+    const n = 20_000;
+    const evs: LoopEvent[] = [loopCreated(1), taskCreated(1, 1, 0)];
+    const children: number[] = [];
+    for (let i = 0; i < n; i++) {
+      evs.push(taskCreated(10 + i, 1, 1, { parent: 1 }));
+      children.push(10 + i);
+    }
+    evs.push(futureCreated(5, 2, "gather", { children }), steps(1, [1, 3, 4, 5]));
+    const data: [number, number, number, number][] = children.map((c, i) => [c, 10 + i, 10 + i, 0]);
+    data[n - 1]![3] = 1;
+    evs.push(steps(1, ...data));
+    const m = model(...evs);
+    assert.deepEqual(m.deadlockCycles(), [{ tasks: [1, 10 + n - 1], via: [5, null] }]);
+    const g = m.awaitGraph({ maxNodes: 100_000 });
+    assert.equal(g.nodes.length, n + 2);
+    assert.equal(g.edges.filter((e) => e.type === "gather-child").length, n);
+    const cut = m.awaitGraph();
+    assert.equal(cut.nodes.length, 5000, "the default maxNodes");
+    assert.equal(cut.truncated, true);
+  });
 });
