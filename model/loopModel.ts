@@ -113,6 +113,8 @@ class TaskRec {
   exception: ExceptionInfo | null = null;
   /** Change-tracking stamp: equals the model's epoch when listed as changed. */
   mark = 0;
+  /** Like mark, for a change of step figures only (sent compactly, see ModelDelta.taskStats). */
+  statMark = 0;
   /** Included in a delta or snapshot: a view may hold it, so its eviction is reported. */
   sent = false;
   constructor(
@@ -364,6 +366,8 @@ export class LoopModel implements ModelReader {
   /** Stamp of the current change window (records with mark === epoch are listed). */
   private epoch = 1;
   private dTasks: number[] = [];
+  /** Tasks whose step figures changed (see ModelDelta.taskStats). */
+  private dStats: number[] = [];
   private dFutures: number[] = [];
   private readonly dQueues = new Set<number>();
   private readonly dSyncs = new Set<number>();
@@ -805,9 +809,9 @@ export class LoopModel implements ModelReader {
       t.lastStepEndNs = end;
       if (!isFinished(t.state) && t.awaitingId !== (wait === 0 ? null : wait)) this.setAwaiting(t, wait);
       timeline.appendTo(t.ring ?? (t.ring = timeline.ringFor(id)), id, start, end);
-      if (this.tracking && t.mark !== this.epoch) {
-        t.mark = this.epoch;
-        this.dTasks.push(id);
+      if (this.tracking && t.statMark !== this.epoch) {
+        t.statMark = this.epoch;
+        this.dStats.push(id);
       }
       if (end >= lastEnd) {
         lastEnd = end;
@@ -1294,7 +1298,7 @@ export class LoopModel implements ModelReader {
     const log = this.timeline.log;
     if (
       (log !== null && log.length / 3 > cap) ||
-      this.dTasks.length + this.dFutures.length > cap ||
+      this.dTasks.length + this.dStats.length + this.dFutures.length > cap ||
       this.rTasks.length + this.rFutures.length + this.rQueues.size + this.rSyncs.size > cap
     ) {
       this.overflowed = true;
@@ -1307,6 +1311,7 @@ export class LoopModel implements ModelReader {
   private clearChanges(): void {
     this.epoch++; // every record's stamp is now stale
     this.dTasks = [];
+    this.dStats = [];
     this.dFutures = [];
     this.dQueues.clear();
     this.dSyncs.clear();
@@ -1342,6 +1347,8 @@ export class LoopModel implements ModelReader {
         sites: [],
         loops: [],
         tasks: [],
+        taskStats: [],
+        taskStatKinds: [],
         futures: [],
         queues: [],
         syncs: [],
@@ -1376,6 +1383,31 @@ export class LoopModel implements ModelReader {
       }
       return out;
     };
+    // Step figures of tasks not otherwise changed go compactly; a task no view
+    // has yet gets its full view instead.
+    const taskStats: number[] = [];
+    const taskStatKinds: (string | null)[] = [];
+    for (const id of this.dStats) {
+      const t = this._tasks.get(id);
+      if (t === undefined || t.statMark !== epoch) continue;
+      t.statMark = 0;
+      if (t.mark === epoch) continue; // a full view goes anyway
+      if (!t.sent) {
+        t.mark = epoch;
+        this.dTasks.push(id);
+        continue;
+      }
+      taskStats.push(
+        id,
+        t.steps,
+        t.busyNs,
+        Number.isNaN(t.firstStepNs) ? -1 : t.firstStepNs,
+        Number.isNaN(t.lastStepStartNs) ? -1 : t.lastStepStartNs,
+        Number.isNaN(t.lastStepEndNs) ? -1 : t.lastStepEndNs,
+        t.awaitingId ?? 0,
+      );
+      taskStatKinds.push(t.awaitingKind);
+    }
     const log = this.timeline.log ?? [];
     const delta: ModelDelta = {
       v: MODEL_VERSION,
@@ -1386,6 +1418,8 @@ export class LoopModel implements ModelReader {
       sites: pick(this.dSites, this._sites, (s) => s),
       loops: pick(this.dLoops, this._loops, loopView),
       tasks: pickMarked(this.dTasks, this._tasks, taskView),
+      taskStats,
+      taskStatKinds,
       futures: pickMarked(this.dFutures, this._futures, futureView),
       queues: pick(this.dQueues, this._queues, queueView),
       syncs: pick(this.dSyncs, this._syncs, syncView),

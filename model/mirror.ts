@@ -48,6 +48,8 @@ const byId = <V extends { readonly id: number }>(list: readonly V[]): Map<number
 const sortedValues = <V>(m: ReadonlyMap<number, V>): V[] =>
   [...m.keys()].sort((a, b) => a - b).map((k) => m.get(k) as V);
 
+const minusOneToNull = (x: number): number | null => (x === -1 ? null : x);
+
 export class ModelMirror implements ModelReader {
   private _tasks: Map<number, TaskView>;
   private _futures: Map<number, FutureView>;
@@ -119,6 +121,22 @@ export class ModelMirror implements ModelReader {
     for (const s of d.sites) this._sites.set(s.id, s);
     for (const l of d.loops) this._loops.set(l.id, l);
     for (const t of d.tasks) this._tasks.set(t.id, t);
+    const st = d.taskStats;
+    if (st.length !== d.taskStatKinds.length * 7) throw new RangeError("delta taskStats: not 7 numbers per kind");
+    for (let i = 0, k = 0; i < st.length; i += 7, k++) {
+      const prev = this._tasks.get(st[i]!);
+      if (prev === undefined) continue; // the model sends figures only for tasks a view was given
+      this._tasks.set(prev.id, {
+        ...prev,
+        steps: st[i + 1]!,
+        busyNs: st[i + 2]!,
+        firstStepNs: minusOneToNull(st[i + 3]!),
+        lastStepStartNs: minusOneToNull(st[i + 4]!),
+        lastStepEndNs: minusOneToNull(st[i + 5]!),
+        awaitingId: st[i + 6] === 0 ? null : st[i + 6]!,
+        awaitingKind: d.taskStatKinds[k] ?? null,
+      });
+    }
     for (const f of d.futures) this._futures.set(f.id, f);
     for (const q of d.queues) this._queues.set(q.id, q);
     for (const s of d.syncs) this._syncs.set(s.id, s);

@@ -320,7 +320,7 @@ export interface ModelSnapshot {
 /**
  * What changed since the previous delta. Apply in this order: `full` (if
  * present it replaces everything and the rest is empty), removals, upserts,
- * timeline ops, then meta and counts.
+ * task step figures, timeline ops, then meta and counts.
  */
 export interface ModelDelta {
   readonly v: typeof MODEL_VERSION;
@@ -330,7 +330,16 @@ export interface ModelDelta {
   readonly counts: ModelCounts;
   readonly sites: SiteView[];
   readonly loops: LoopView[];
+  /** Tasks that changed in more than their step figures: whole views. */
   readonly tasks: TaskView[];
+  /**
+   * Tasks whose only changes are step figures, as flat 7-tuples: [id, steps,
+   * busyNs, firstStepNs, lastStepStartNs, lastStepEndNs, awaitingId] (-1 for
+   * a null time, 0 for no awaitingId); `taskStatKinds[i]` is the i-th task's
+   * awaitingKind. Apply after `tasks`.
+   */
+  readonly taskStats: number[];
+  readonly taskStatKinds: (string | null)[];
   readonly futures: FutureView[];
   readonly queues: QueueView[];
   readonly syncs: SyncView[];

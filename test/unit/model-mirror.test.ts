@@ -255,6 +255,32 @@ describe("delta / snapshot round trip", () => {
     );
   });
 
+  test("a task that only stepped goes as compact step figures, not a whole view", () => {
+    const m = new LoopModel();
+    const b = new Batcher();
+    m.apply(hello());
+    m.apply(b.batch(loopCreated(1), taskCreated(1, 1, 0), futureCreated(9, 0, "sleep"), steps(1, [1, 5, 9, 0])));
+    const mirror = ModelMirror.fromSnapshot(wire(m.snapshot()));
+    assert.equal(mirror.applyDelta(wire(m.takeDelta())), true);
+    m.apply(b.batch(steps(1, [1, 10, 14, 9], [1, 20, 21, 0])));
+    m.apply(b.batch(steps(1, [1, 30, 32, 9])));
+    const d = wire(m.takeDelta());
+    assert.deepEqual(
+      d.tasks.map((t) => t.id),
+      [],
+    );
+    assert.deepEqual(d.taskStats, [1, 4, 11, 5, 30, 32, 9]);
+    assert.deepEqual(d.taskStatKinds, ["sleep"]);
+    assert.deepEqual(
+      d.futures.map((f) => [f.id, f.awaitedBy]),
+      [[9, [1]]],
+    );
+    assert.equal(mirror.applyDelta(d), true);
+    assert.deepEqual(mirror.snapshot(), m.snapshot());
+    assert.equal(mirror.tasks.get(1)!.awaitingKind, "sleep");
+    assert.equal(mirror.tasks.get(1)!.firstStepNs, 5);
+  });
+
   test("evicted objects are listed as removed; the mirror drops them and their slices", () => {
     const m = new LoopModel({ finishedTaskRetention: 1 });
     const b = new Batcher();
