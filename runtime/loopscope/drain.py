@@ -10,6 +10,7 @@ outbox in recorder.Session drops (and counts) step records instead of growing.
 """
 import asyncio
 import bisect
+import heapq
 import sys
 import threading
 import traceback
@@ -82,6 +83,7 @@ class Drainer:
         self.sink = sink
         self.seq = 0
         self.stopping = False
+        self.ticks = []  # called after each drain (the watchdog)
         self.thread = threading.Thread(target=self._run, name="loopscope-drain", daemon=True)
         self.send_lock = threading.Lock()
         self._last_sample = 0
@@ -93,6 +95,13 @@ class Drainer:
     def start(self):
         self.thread.start()
 
+    def stop(self):
+        """Stop the thread (the caller drains what is left)."""
+        self.stopping = True
+        self.session.wake.set()
+        if self.thread.is_alive() and self.thread is not threading.current_thread():
+            self.thread.join(2.0)
+
     def _run(self):
         s = self.session
         while not self.stopping:
@@ -100,6 +109,8 @@ class Drainer:
             s.wake.clear()
             try:
                 self.drain_once()
+                for tick in self.ticks:
+                    tick()
             except Exception:
                 s.internal_error("drain: %s" % (sys.exc_info()[1],), traceback.format_exc())
                 hooks.uninstall()
@@ -281,27 +292,17 @@ class Drainer:
 
     def _sample(self, out, now):
         s = self.session
-        waiting = {}  # id(future a task waits on) -> task id
-        live = []
+        ts = self._rel(now)
         announced = self.announced
         for st in list(s.loops.values()):
             loop = st.loop_ref()
             if loop is None or st.closed or st.id not in announced:
                 continue
-            live.append((st, loop))
-            for task in _all_tasks(loop):
-                w = task._fut_waiter
-                if w is not None:
-                    tid = task_id(task, s)
-                    if tid:
-                        waiting[id(w)] = tid
-        ts = self._rel(now)
-        for st, loop in live:
-            self._sample_loop(st, loop, waiting, ts, out)
+            self._sample_loop(st, loop, ts, out)
         for q in _weak_list(s.queues):
-            self._sample_queue(q, waiting, ts, out)
+            self._sample_queue(q, ts, out)
         for p in _weak_list(s.prims):
-            self._sample_prim(p, waiting, ts, out)
+            self._sample_prim(p, ts, out)
 
     def _changed(self, key, signature):
         if self._signatures.get(key) == signature:
@@ -309,7 +310,7 @@ class Drainer:
         self._signatures[key] = signature
         return True
 
-    def _sample_loop(self, st, loop, waiting, ts, out):
+    def _sample_loop(self, st, loop, ts, out):
         ready = _copy(loop._ready)
         timers = _copy(getattr(loop, "_scheduled", ()))
         if not self._changed(("loop", st.id), (st.iterations, len(ready), len(timers))):
@@ -329,9 +330,9 @@ class Drainer:
                 ready_items.append({"kind": "callback", "task": None, "func": callable_name(cb)})
         timer_items = []
         origin = s.origin_ns
-        for h in sorted((t for t in timers if not t._cancelled), key=_when)[:MAX_LISTED]:
+        for h in heapq.nsmallest(MAX_LISTED, (t for t in timers if not t._cancelled), key=_when):
             args = h._args or ()
-            waiter = waiting.get(id(args[0])) if args else None
+            waiter = self._waiting_task(args[0]) if args else None
             timer_items.append(
                 {
                     "due_ns": int(h._when * 1e9) - origin,
@@ -353,13 +354,22 @@ class Drainer:
             }
         )
 
-    def _sample_queue(self, q, waiting, ts, out):
+    def _waiting_task(self, fut):
+        """The task a future will wake (its wakeup is among the callbacks)."""
+        for item in _copy(getattr(fut, "_callbacks", None) or ()):
+            cb = item[0] if isinstance(item, tuple) else item
+            owner = getattr(cb, "__self__", None)
+            if type(owner) in hooks._task_types:
+                return task_id(owner, self.session) or None
+        return None
+
+    def _sample_queue(self, q, ts, out):
         qid = getattr(q, "_ls_id", None)
         if qid is None or qid not in self.announced:
             return
         items = _copy(getattr(q, "_queue", ()))
-        getters = [waiting.get(id(f), 0) for f in _copy(q._getters) if not f.done()]
-        putters = [waiting.get(id(f), 0) for f in _copy(q._putters) if not f.done()]
+        getters = [self._waiting_task(f) or 0 for f in _copy(q._getters) if not f.done()]
+        putters = [self._waiting_task(f) or 0 for f in _copy(q._putters) if not f.done()]
         puts = int(getattr(q, "_unfinished_tasks", 0)) + int(getattr(q, "_ls_done", 0))
         size = len(items)
         sig = (size, puts, tuple(getters), tuple(putters), id(items[0]) if items else 0)
@@ -386,11 +396,11 @@ class Drainer:
             }
         )
 
-    def _sample_prim(self, p, waiting, ts, out):
+    def _sample_prim(self, p, ts, out):
         pid = getattr(p, "_ls_id", None)
         if pid is None or pid not in self.announced:
             return
-        waiters = [waiting.get(id(f), 0) for f in _copy(getattr(p, "_waiters", None) or ()) if not f.done()]
+        waiters = [self._waiting_task(f) or 0 for f in _copy(getattr(p, "_waiters", None) or ()) if not f.done()]
         state = hooks.prim_state(p)
         if not self._changed(("p", pid), (state, tuple(waiters))):
             return

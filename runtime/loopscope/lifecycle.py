@@ -16,10 +16,8 @@ from . import recorder as R
 from . import wire
 from .control import Controller
 from .drain import Drainer
+from .watchdog import Watchdog
 
-BLOCKED_NS = 100_000_000
-BLOCKED_REPEAT_NS = 500_000_000
-WATCHDOG_PERIOD_S = 0.02
 
 current = None  # the one Runtime of this process
 
@@ -101,8 +99,8 @@ class Runtime:
         self.exit_code = 0
         self.finished = False
         self.finish_lock = threading.Lock()
-        self._watchdog_stop = threading.Event()
-        self._watchdog_thread = None
+        self.watchdog = Watchdog(self.session)
+        self.drainer.ticks.append(self.watchdog.check)
 
     def _send_now(self, msg):
         return self.sink.send(msg)
@@ -110,8 +108,6 @@ class Runtime:
     def start(self):
         hooks.install(self.session)
         self.drainer.start()
-        self._watchdog_thread = threading.Thread(target=self._watchdog, name="loopscope-watchdog", daemon=True)
-        self._watchdog_thread.start()
         atexit.register(self.finish)
 
     def serve(self, chan):
@@ -138,56 +134,6 @@ class Runtime:
         t.start()
         return t
 
-    def _watchdog(self):
-        """Report a loop that made no progress (no iteration, step or event)
-        for BLOCKED_NS while running and not idle in select(): one callback
-        holds it. Where it is stuck is read from the loop thread's frame. The
-        loop thread pays nothing for this."""
-        s = self.session
-        seen = {}  # loop id -> (progress signature, ns it was first seen)
-        reported = {}  # loop id -> (start ns, last report ns, task, frames)
-        while not self._watchdog_stop.wait(WATCHDOG_PERIOD_S):
-            try:
-                now = R.now_ns()
-                frames = None
-                for st in list(s.loops.values()):
-                    loop = st.loop_ref()
-                    if loop is None or st.closed:
-                        continue
-                    sig = (st.iterations, id(st.steps), len(st.steps), len(st.events), len(st.futs))
-                    prev = seen.get(st.id)
-                    if prev is None or prev[0] != sig or st.paused or not loop.is_running():
-                        seen[st.id] = (sig, now)
-                        last = reported.pop(st.id, None)
-                        if last is not None:  # the blocking callback has ended
-                            s.other_event((R.E_BLOCKED, st.id, last[0], now - last[0], last[2], last[3]))
-                        continue
-                    start = prev[1]
-                    if now - start < BLOCKED_NS:
-                        continue
-                    last = reported.get(st.id)
-                    if last is not None and now - last[1] < BLOCKED_REPEAT_NS:
-                        continue
-                    if frames is None:
-                        frames = sys._current_frames()
-                    top = frames.get(st.thread_ident)
-                    if top is None or _idle(top):
-                        seen[st.id] = (sig, now)
-                        continue
-                    task = asyncio.current_task(loop)
-                    task_id = drain.task_id(task, s) if task is not None else None
-                    stack = _frames_of(top)
-                    reported[st.id] = (start, now, task_id or None, stack)
-                    s.other_event((R.E_BLOCKED, st.id, start, now - start, task_id or None, stack))
-                frames = None
-            except Exception:
-                s.internal_error("watchdog: %s" % (sys.exc_info()[1],), traceback.format_exc())
-                return
-        # Stopping (the program is ending): close the episodes still open.
-        now = R.now_ns()
-        for loop_id, last in reported.items():
-            s.other_event((R.E_BLOCKED, loop_id, last[0], now - last[0], last[2], last[3]))
-
     def finish(self, code=None):
         """Flush everything, say program/exit, close. Safe to call twice."""
         with self.finish_lock:
@@ -196,14 +142,12 @@ class Runtime:
             self.finished = True
         if code is not None:
             self.exit_code = code
-        self._watchdog_stop.set()
-        if self._watchdog_thread is not None and self._watchdog_thread is not threading.current_thread():
-            self._watchdog_thread.join(1.0)
         try:
+            self.drainer.stop()
+            self.watchdog.close()
             s = self.session
             for st in list(s.loops.values()):
                 s.flush(st)
-            self.drainer.stopping = True
             self.drainer.drain_once(force_sample=True)
             self.sink.send({"kind": P.PROGRAM_EXIT, "code": int(self.exit_code), "ts": R.now_ns() - s.origin_ns})
         except Exception:
@@ -214,23 +158,6 @@ class Runtime:
         finally:
             hooks.uninstall()
             self.sink.close()
-
-
-def _idle(frame):
-    """Is the loop thread waiting in select() (idle), not running a callback?"""
-    code = frame.f_code
-    return code.co_name in ("select", "_poll", "poll") and "selectors" in code.co_filename or code.co_filename.endswith(
-        ("windows_events.py", "proactor_events.py")
-    ) and code.co_name == "select"
-
-
-def _frames_of(frame, limit=30):
-    """Innermost first: [(file, line, func)]."""
-    out = []
-    while frame is not None and len(out) < limit:
-        out.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
-        frame = frame.f_back
-    return out
 
 
 def on_os_exit(code):
