@@ -2,7 +2,7 @@
 // cancel attribution, counts, robustness against broken input.
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import type { EventsBatchMessage, LoopEvent, WireMessage } from "../../protocol/index";
+import { PROTOCOL_VERSION, type EventsBatchMessage, type LoopEvent, type WireMessage } from "../../protocol/index";
 import { LoopModel, type TaskView } from "../../model/index";
 import {
   Batcher,
@@ -68,16 +68,16 @@ describe("session and program messages", () => {
     const m = new LoopModel();
     m.apply(hello());
     assert.deepEqual(m.getMeta().session, {
-      protocol: "1.0",
+      protocol: PROTOCOL_VERSION,
       role: "runtime",
       python: "3.12.3",
       pid: 4242,
       originNs: 5_000_000,
       argv: ["prog.py", "--x"],
     });
-    m.apply({ kind: "session/welcome", protocol: "1.0", role: "adapter" });
+    m.apply({ kind: "session/welcome", protocol: PROTOCOL_VERSION, role: "adapter" });
     assert.deepEqual(m.getMeta().session, {
-      protocol: "1.0",
+      protocol: PROTOCOL_VERSION,
       role: "adapter",
       python: "3.12.3",
       pid: 4242,
