@@ -32,6 +32,8 @@ import type {
   EventsBatchMessage,
   ExceptionInfo,
   FutureCreatedBatchEvent,
+  TaskCreatedBatchEvent,
+  TaskDoneBatchEvent,
   FutureCreatedEvent,
   FutureDoneBatchEvent,
   LoopBlockedEvent,
@@ -548,6 +550,12 @@ export class LoopModel implements ModelReader {
         this.counts.events++;
         this.onTaskDone(ev);
         return;
+      case "task/created-batch":
+        this.onTaskCreatedBatch(ev);
+        return;
+      case "task/done-batch":
+        this.onTaskDoneBatch(ev);
+        return;
       case "task/cancel-requested": {
         this.counts.events++;
         this.seeTs(ev.ts);
@@ -736,6 +744,45 @@ export class LoopModel implements ModelReader {
     this.counts.tasks[t.state]--;
     this.counts.tasks[s]++;
     t.state = s;
+  }
+
+  /** Packed creations (5 ints a task): unpacked into the one code path. */
+  private onTaskCreatedBatch(ev: TaskCreatedBatchEvent): void {
+    const d = ev.data;
+    const n = Math.floor(d.length / 5);
+    for (let i = 0; i < n; i++) {
+      const k = i * 5;
+      this.counts.events++;
+      this.onTaskCreated({
+        kind: "task/created",
+        task: d[k]!,
+        loop: ev.loop,
+        ts: d[k + 1]!,
+        name: ev.names[i] ?? "?",
+        coro: ev.coros[i] ?? "?",
+        site: d[k + 2] || null,
+        parent: d[k + 3] || null,
+        eager: d[k + 4] === 1,
+      });
+    }
+  }
+
+  /** Packed normal completions (2 ints a task, results alongside). */
+  private onTaskDoneBatch(ev: TaskDoneBatchEvent): void {
+    const d = ev.data;
+    const n = Math.floor(d.length / 2);
+    for (let i = 0; i < n; i++) {
+      this.counts.events++;
+      this.onTaskDone({
+        kind: "task/done",
+        task: d[i * 2]!,
+        ts: d[i * 2 + 1]!,
+        state: "done",
+        result: ev.results[i] ?? null,
+        exception: null,
+        cancel_message: null,
+      });
+    }
   }
 
   private onTaskDone(ev: TaskDoneEvent): void {

@@ -2,9 +2,9 @@
 // Change the schema and run `npm run gen:protocol`; test/unit/protocol.test.mjs fails on drift.
 
 /** The wire protocol version, "MAJOR.MINOR". Peers refuse a different MAJOR. */
-export const PROTOCOL_VERSION = "1.0";
+export const PROTOCOL_VERSION = "1.1";
 export const PROTOCOL_MAJOR = 1;
-export const PROTOCOL_MINOR = 0;
+export const PROTOCOL_MINOR = 1;
 
 // ---- Shared types -------------------------------------------------------
 
@@ -95,7 +95,10 @@ export interface EventsBatchMessage {
 
 /**
  * A command for the runtime. Commands: pause, resume, step-loop, snapshot,
- * stack, evaluate, cancel-task.
+ * stack, variables, evaluate, cancel-task; the debugger's
+ * (runtime/loopscope/debugger.py): start, detach, set-options,
+ * set-breakpoints, set-filters, continue, step, threads, frames, scopes, vars,
+ * eval, exception-info, source.
  */
 export interface ControlRequestMessage {
   readonly kind: "control/request";
@@ -125,6 +128,40 @@ export interface LoopPausedMessage {
 export interface LoopResumedMessage {
   readonly kind: "loop/resumed";
   readonly loop: number;
+  readonly ts: number;
+}
+
+/**
+ * Sent at once when a thread stops for the debugger (reason: breakpoint, step,
+ * exception, entry, task created, task cancelled); every traced loop is held
+ * until the debugger continues or steps. 'thread' is the OS thread ident,
+ * 'task' the asyncio task that thread was running (null outside a task),
+ * 'breakpoints' the ids of the breakpoints hit, 'text' the exception or cancel
+ * message.
+ */
+export interface DebugStoppedMessage {
+  readonly kind: "debug/stopped";
+  readonly reason: string;
+  readonly thread: number;
+  readonly thread_name: string;
+  readonly loop: number | null;
+  readonly task: number | null;
+  readonly description: string;
+  readonly text: string | null;
+  readonly breakpoints: number[];
+  readonly ts: number;
+}
+
+/**
+ * Text for the debugger's console: a logpoint's message, a breakpoint
+ * condition that raised. category: console, stdout or stderr.
+ */
+export interface DebugOutputMessage {
+  readonly kind: "debug/output";
+  readonly category: string;
+  readonly text: string;
+  readonly file: string | null;
+  readonly line: number | null;
   readonly ts: number;
 }
 
@@ -235,6 +272,30 @@ export interface TaskDoneEvent {
   readonly result: string | null;
   readonly exception: ExceptionInfo | null;
   readonly cancel_message: string | null;
+}
+
+/**
+ * Tasks created, packed: 'data' holds 5 ints a task (task id, created ns, site
+ * (0: unknown), parent task (0: none), eager (0/1)); names[i] and coros[i]
+ * belong to the i-th task. Same meaning as task/created.
+ */
+export interface TaskCreatedBatchEvent {
+  readonly kind: "task/created-batch";
+  readonly loop: number;
+  readonly names: string[];
+  readonly coros: string[];
+  readonly data: number[];
+}
+
+/**
+ * Tasks that finished normally, packed: 'data' holds 2 ints a task (task id,
+ * ns), results[i] is the i-th task's result repr. Failed and cancelled tasks
+ * come as task/done.
+ */
+export interface TaskDoneBatchEvent {
+  readonly kind: "task/done-batch";
+  readonly data: number[];
+  readonly results: string[];
 }
 
 /**
@@ -353,6 +414,8 @@ export type WireMessage =
   | ControlResponseMessage
   | LoopPausedMessage
   | LoopResumedMessage
+  | DebugStoppedMessage
+  | DebugOutputMessage
   | ProgramExitMessage;
 
 /** Every loop event (the items of an events/batch). */
@@ -366,6 +429,8 @@ export type LoopEvent =
   | TaskStepsEvent
   | TaskCancelRequestedEvent
   | TaskDoneEvent
+  | TaskCreatedBatchEvent
+  | TaskDoneBatchEvent
   | FutureCreatedEvent
   | FutureDoneEvent
   | FutureCreatedBatchEvent
@@ -386,6 +451,8 @@ export const MessageKind = {
   ControlResponse: "control/response",
   LoopPaused: "loop/paused",
   LoopResumed: "loop/resumed",
+  DebugStopped: "debug/stopped",
+  DebugOutput: "debug/output",
   ProgramExit: "program/exit",
 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
@@ -401,6 +468,8 @@ export const EventKind = {
   TaskSteps: "task/steps",
   TaskCancelRequested: "task/cancel-requested",
   TaskDone: "task/done",
+  TaskCreatedBatch: "task/created-batch",
+  TaskDoneBatch: "task/done-batch",
   FutureCreated: "future/created",
   FutureDone: "future/done",
   FutureCreatedBatch: "future/created-batch",
@@ -517,6 +586,24 @@ export const MESSAGE_FIELDS: { readonly [K in MessageKind]: readonly FieldSpec[]
     { name: "loop", type: "int", optional: false, spec: { k: "int" } },
     { name: "ts", type: "int", optional: false, spec: { k: "int" } },
   ],
+  "debug/stopped": [
+    { name: "reason", type: "str", optional: false, spec: { k: "str" } },
+    { name: "thread", type: "int", optional: false, spec: { k: "int" } },
+    { name: "thread_name", type: "str", optional: false, spec: { k: "str" } },
+    { name: "loop", type: "int|null", optional: false, spec: { k: "nullable", of: { k: "int" } } },
+    { name: "task", type: "int|null", optional: false, spec: { k: "nullable", of: { k: "int" } } },
+    { name: "description", type: "str", optional: false, spec: { k: "str" } },
+    { name: "text", type: "str|null", optional: false, spec: { k: "nullable", of: { k: "str" } } },
+    { name: "breakpoints", type: "int[]", optional: false, spec: { k: "list", of: { k: "int" } } },
+    { name: "ts", type: "int", optional: false, spec: { k: "int" } },
+  ],
+  "debug/output": [
+    { name: "category", type: "str", optional: false, spec: { k: "str" } },
+    { name: "text", type: "str", optional: false, spec: { k: "str" } },
+    { name: "file", type: "str|null", optional: false, spec: { k: "nullable", of: { k: "str" } } },
+    { name: "line", type: "int|null", optional: false, spec: { k: "nullable", of: { k: "int" } } },
+    { name: "ts", type: "int", optional: false, spec: { k: "int" } },
+  ],
   "program/exit": [
     { name: "code", type: "int", optional: false, spec: { k: "int" } },
     { name: "ts", type: "int", optional: false, spec: { k: "int" } },
@@ -585,6 +672,16 @@ export const EVENT_FIELDS: { readonly [K in EventKind]: readonly FieldSpec[] } =
     { name: "result", type: "str|null", optional: false, spec: { k: "nullable", of: { k: "str" } } },
     { name: "exception", type: "ExceptionInfo|null", optional: false, spec: { k: "nullable", of: { k: "ref", name: "ExceptionInfo" } } },
     { name: "cancel_message", type: "str|null", optional: false, spec: { k: "nullable", of: { k: "str" } } },
+  ],
+  "task/created-batch": [
+    { name: "loop", type: "int", optional: false, spec: { k: "int" } },
+    { name: "names", type: "str[]", optional: false, spec: { k: "list", of: { k: "str" } } },
+    { name: "coros", type: "str[]", optional: false, spec: { k: "list", of: { k: "str" } } },
+    { name: "data", type: "int[]", optional: false, spec: { k: "list", of: { k: "int" } } },
+  ],
+  "task/done-batch": [
+    { name: "data", type: "int[]", optional: false, spec: { k: "list", of: { k: "int" } } },
+    { name: "results", type: "str[]", optional: false, spec: { k: "list", of: { k: "str" } } },
   ],
   "future/created": [
     { name: "future", type: "int", optional: false, spec: { k: "int" } },

@@ -2,9 +2,9 @@
 # Change the schema and run `npm run gen:protocol`; test/unit/protocol.test.mjs fails on drift.
 """Loopscope wire protocol: kinds, field tables and a validator (stdlib only)."""
 
-PROTOCOL_VERSION = "1.0"
+PROTOCOL_VERSION = "1.1"
 PROTOCOL_MAJOR = 1
-PROTOCOL_MINOR = 0
+PROTOCOL_MINOR = 1
 
 # ---- Message kinds
 # First message from the side that opened the TCP connection. Carries the
@@ -19,12 +19,25 @@ SESSION_REFUSED = "session/refused"
 # events lost so far because the bounded buffer was full.
 EVENTS_BATCH = "events/batch"
 # A command for the runtime. Commands: pause, resume, step-loop, snapshot,
-# stack, evaluate, cancel-task.
+# stack, variables, evaluate, cancel-task; the debugger's
+# (runtime/loopscope/debugger.py): start, detach, set-options,
+# set-breakpoints, set-filters, continue, step, threads, frames, scopes,
+# vars, eval, exception-info, source.
 CONTROL_REQUEST = "control/request"
 CONTROL_RESPONSE = "control/response"
 # Sent at once (not batched) when a loop parks between callbacks.
 LOOP_PAUSED = "loop/paused"
 LOOP_RESUMED = "loop/resumed"
+# Sent at once when a thread stops for the debugger (reason: breakpoint,
+# step, exception, entry, task created, task cancelled); every traced loop
+# is held until the debugger continues or steps. 'thread' is the OS thread
+# ident, 'task' the asyncio task that thread was running (null outside a
+# task), 'breakpoints' the ids of the breakpoints hit, 'text' the exception
+# or cancel message.
+DEBUG_STOPPED = "debug/stopped"
+# Text for the debugger's console: a logpoint's message, a breakpoint
+# condition that raised. category: console, stdout or stderr.
+DEBUG_OUTPUT = "debug/output"
 # Last message of a run: the exit code the process is about to exit with.
 PROGRAM_EXIT = "program/exit"
 
@@ -47,6 +60,14 @@ TASK_STEPS = "task/steps"
 TASK_CANCEL_REQUESTED = "task/cancel-requested"
 # state: done, cancelled or failed.
 TASK_DONE = "task/done"
+# Tasks created, packed: 'data' holds 5 ints a task (task id, created ns,
+# site (0: unknown), parent task (0: none), eager (0/1)); names[i] and
+# coros[i] belong to the i-th task. Same meaning as task/created.
+TASK_CREATED_BATCH = "task/created-batch"
+# Tasks that finished normally, packed: 'data' holds 2 ints a task (task id,
+# ns), results[i] is the i-th task's result repr. Failed and cancelled tasks
+# come as task/done.
+TASK_DONE_BATCH = "task/done-batch"
 # A future first seen (created by the loop or awaited by a task). type:
 # future, gather, shield, sleep, queue-get, queue-put, lock, event,
 # semaphore, condition, wait, wait_for, as_completed, taskgroup, executor,
@@ -83,6 +104,8 @@ MESSAGE_KINDS = frozenset([
     CONTROL_RESPONSE,
     LOOP_PAUSED,
     LOOP_RESUMED,
+    DEBUG_STOPPED,
+    DEBUG_OUTPUT,
     PROGRAM_EXIT,
 ])
 EVENT_KINDS = frozenset([
@@ -95,6 +118,8 @@ EVENT_KINDS = frozenset([
     TASK_STEPS,
     TASK_CANCEL_REQUESTED,
     TASK_DONE,
+    TASK_CREATED_BATCH,
+    TASK_DONE_BATCH,
     FUTURE_CREATED,
     FUTURE_DONE,
     FUTURE_CREATED_BATCH,
@@ -116,6 +141,8 @@ FIELDS = {
     CONTROL_RESPONSE: ("id", "ok"),
     LOOP_PAUSED: ("loop", "reason", "ts"),
     LOOP_RESUMED: ("loop", "ts"),
+    DEBUG_STOPPED: ("reason", "thread", "thread_name", "loop", "task", "description", "text", "breakpoints", "ts"),
+    DEBUG_OUTPUT: ("category", "text", "file", "line", "ts"),
     PROGRAM_EXIT: ("code", "ts"),
     SITE_DEF: ("site", "file", "line", "func"),
     LOOP_CREATED: ("loop", "ts", "thread", "cls"),
@@ -126,6 +153,8 @@ FIELDS = {
     TASK_STEPS: ("loop", "data"),
     TASK_CANCEL_REQUESTED: ("task", "ts", "by_task", "by_site", "message"),
     TASK_DONE: ("task", "ts", "state", "result", "exception", "cancel_message"),
+    TASK_CREATED_BATCH: ("loop", "names", "coros", "data"),
+    TASK_DONE_BATCH: ("data", "results"),
     FUTURE_CREATED: ("future", "loop", "ts", "type", "site", "owner", "children", "due_ns"),
     FUTURE_DONE: ("future", "ts", "state"),
     FUTURE_CREATED_BATCH: ("loop", "types", "data"),
@@ -147,6 +176,8 @@ OPTIONAL = {
     CONTROL_RESPONSE: ("body", "error"),
     LOOP_PAUSED: (),
     LOOP_RESUMED: (),
+    DEBUG_STOPPED: (),
+    DEBUG_OUTPUT: (),
     PROGRAM_EXIT: (),
     SITE_DEF: (),
     LOOP_CREATED: (),
@@ -157,6 +188,8 @@ OPTIONAL = {
     TASK_STEPS: (),
     TASK_CANCEL_REQUESTED: (),
     TASK_DONE: (),
+    TASK_CREATED_BATCH: (),
+    TASK_DONE_BATCH: (),
     FUTURE_CREATED: (),
     FUTURE_DONE: (),
     FUTURE_CREATED_BATCH: (),
@@ -257,6 +290,24 @@ _SPECS = {
         ("loop", False, ("int",)),
         ("ts", False, ("int",)),
     ),
+    DEBUG_STOPPED: (
+        ("reason", False, ("str",)),
+        ("thread", False, ("int",)),
+        ("thread_name", False, ("str",)),
+        ("loop", False, ("nullable", ("int",))),
+        ("task", False, ("nullable", ("int",))),
+        ("description", False, ("str",)),
+        ("text", False, ("nullable", ("str",))),
+        ("breakpoints", False, ("list", ("int",))),
+        ("ts", False, ("int",)),
+    ),
+    DEBUG_OUTPUT: (
+        ("category", False, ("str",)),
+        ("text", False, ("str",)),
+        ("file", False, ("nullable", ("str",))),
+        ("line", False, ("nullable", ("int",))),
+        ("ts", False, ("int",)),
+    ),
     PROGRAM_EXIT: (
         ("code", False, ("int",)),
         ("ts", False, ("int",)),
@@ -321,6 +372,16 @@ _SPECS = {
         ("result", False, ("nullable", ("str",))),
         ("exception", False, ("nullable", ("ref", "ExceptionInfo"))),
         ("cancel_message", False, ("nullable", ("str",))),
+    ),
+    TASK_CREATED_BATCH: (
+        ("loop", False, ("int",)),
+        ("names", False, ("list", ("str",))),
+        ("coros", False, ("list", ("str",))),
+        ("data", False, ("list", ("int",))),
+    ),
+    TASK_DONE_BATCH: (
+        ("data", False, ("list", ("int",))),
+        ("results", False, ("list", ("str",))),
     ),
     FUTURE_CREATED: (
         ("future", False, ("int",)),

@@ -144,38 +144,58 @@ class Drainer:
     # -- conversion ---------------------------------------------------------------
 
     def _convert_chunk(self, st, steps, futs, fdone, evs, out):
-        # Order within a chunk: code locations, then the futures made in it
-        # (steps refer to them), then events and steps interleaved by time, then
-        # the futures completed in it. A step goes before the first event that
-        # happened after it ended, so what a step made precedes the step.
+        """Order within a chunk: code locations; the tasks and futures made in
+        it (steps and events refer to them), packed; events and steps
+        interleaved by time (a step goes before the first event that happened
+        after it ended, so what a step made precedes the step); last, the
+        tasks and futures that completed in it, packed."""
         rest = []
+        names, coros, created = [], [], []
+        done_data, done_results = [], []
+        rel = self._rel
         for ev in evs:
-            if ev[0] == R.E_SITE:
-                out.append(self._convert(ev))
+            code = ev[0]
+            if code == R.E_SITE:
+                out.append({"kind": P.SITE_DEF, "site": ev[1], "file": ev[2], "line": ev[3], "func": ev[4]})
+            elif code == R.E_TASK_CREATED and st is not None:
+                task = ev[4]
+                try:
+                    name = task.get_name()
+                except Exception:
+                    name = "Task-?"
+                names.append(name if type(name) is str else safe_str(name))
+                coros.append(coro_name(task, ev[8]))
+                created += (ev[1], rel(ev[3]), ev[5] or 0, ev[6] or 0, 1 if ev[7] else 0)
+            elif code == R.E_TASK_DONE and ev[3]._state == "FINISHED" and ev[3]._exception is None:
+                done_data += (ev[1], rel(ev[2]))
+                done_results.append(safe_repr(ev[3]._result))
             else:
                 rest.append(ev)
-        evs = rest
+        if created:
+            out.append({"kind": P.TASK_CREATED_BATCH, "loop": st.id, "names": names, "coros": coros, "data": created})
         if futs:
-            out.append({"kind": P.FUTURE_CREATED_BATCH, "loop": st.id, "types": R.FUTURE_TYPES, "data": futs.tolist()})
+            out.append({"kind": P.FUTURE_CREATED_BATCH, "loop": st.id, "types": R.FUTURE_TYPES, "data": futs})
         n = len(steps) // 4
         ends = steps[2::4] if n else None
         j = 0
-        for ev in evs:
+        for ev in rest:
             code = ev[0]
-            if n and code != R.E_SITE:
-                ts = self._rel(ev[3] if code in (R.E_TASK_CREATED, R.E_FUT_CREATED) else ev[2])
+            if n:
+                ts = rel(ev[3] if code in (R.E_TASK_CREATED, R.E_FUT_CREATED) else ev[2])
                 k = bisect.bisect_right(ends, ts, j)
                 if k > j:
-                    out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 : k * 4].tolist()})
+                    out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 : k * 4]})
                     j = k
             converted = self._convert(ev)
             if code in (R.E_QUEUE_CREATED, R.E_SYNC_CREATED, R.E_LOOP_CREATED):
                 self.announced.add(ev[1])
             out.append(converted)
         if n and j < n:
-            out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 :].tolist()})
+            out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 :]})
+        if done_data:
+            out.append({"kind": P.TASK_DONE_BATCH, "data": done_data, "results": done_results})
         if fdone:
-            out.append({"kind": P.FUTURE_DONE_BATCH, "data": fdone.tolist()})
+            out.append({"kind": P.FUTURE_DONE_BATCH, "data": fdone})
 
     def _convert(self, ev):
         code = ev[0]

@@ -5,7 +5,7 @@ Measured facts behind the choices are in shared/notes/runtime-findings.md:
 * ``BaseEventLoop._run_once`` is replaced (class-wide, so loops created before
   ``install()`` are adopted too) by a faithful copy that records each task step
   inline. A wrapper around ``Handle._run`` would add a Python frame per step;
-  inlining costs a few attribute reads and four ``array.append`` calls.
+  inlining costs a few attribute reads and four ``list.append`` calls.
 * ``create_task`` is replaced so tasks are a C-Task subclass with one slot for
   our id and an overridden ``cancel()`` (the only way to learn who cancelled a
   task). A user's task factory still runs, unchanged: its tasks are adopted.
@@ -44,6 +44,9 @@ _originals = {}
 # flag there is. Set by control.py.
 pause_requested = False
 _park = None  # control.park(loop, st, reason), set by control.py
+# The debugger's loop-event hooks (task created / cancelled / done), set by
+# debugger.py only while a debugger wants them: None costs one global read.
+debug_hooks = None
 
 
 class Task(_CTask):
@@ -58,12 +61,15 @@ class Task(_CTask):
                 _record_cancel(self, args, kwargs)
             except Exception:
                 _fail("cancel hook")
+            if debug_hooks is not None:
+                debug_hooks.task_cancelling(self, args, kwargs)
         return _CTask.cancel(self, *args, **kwargs)
 
 
 Task.__qualname__ = "Task"
 Task.__module__ = _CTask.__module__
 _task_types.add(Task)
+_task_bases = tuple(_task_types)  # what a task factory's result must be an instance of to be adopted
 
 
 def _record_cancel(task, args, kwargs):
@@ -220,15 +226,27 @@ def _run_once(self):
     ntodo = len(ready)
     debug = self._debug
     fut_ids = s.fut_ids
-    record = st.steps.append
-    done = st.fdone.append
+    # Plain lists, appended in the `lst.append(x)` form: CPython specialises
+    # that call; array('q').append parses its argument like PyArg_Parse.
+    steps = st.steps
+    fdone = st.fdone
     ns = R.now_ns
     origin = s.origin_ns
     for _ in range(ntodo):
         if pause_requested:
             _park(self, st, "pause")
+            steps = st.steps  # parking flushed the buffers
+            fdone = st.fdone
         handle = popleft()
         if handle._cancelled:
+            continue
+        if session is not s:
+            # An internal error stopped tracing during this iteration: the hooks
+            # below need the session, so run the rest of it as plain asyncio.
+            if debug:
+                _run_debug(self, handle)
+            else:
+                handle._run()
             continue
         owner = getattr(handle._callback, "__self__", None)
         if type(owner) is Task:
@@ -247,31 +265,36 @@ def _run_once(self):
             fut = args[0]
             fid = fut_ids.pop(fut, None)
             if fid is not None:
-                done(fid)
-                done(ns() - origin)
-                state = fut._state
-                done(R.FUT_CANCELLED if state == "CANCELLED" else R.FUT_FAILED if fut._exception is not None else R.FUT_DONE)
+                fdone.append(fid)
+                fdone.append(ns() - origin)
+                fdone.append(
+                    R.FUT_CANCELLED if fut._state == "CANCELLED" else R.FUT_FAILED if fut._exception is not None else R.FUT_DONE
+                )
         t0 = ns()
         if debug:
             _run_debug(self, handle)
         else:
             handle._run()
         t1 = ns()
+        if session is not s:
+            continue  # tracing stopped during the step (see above)
         waiter = owner._fut_waiter
         if waiter is None:
             wid = 0
             if owner._state != "PENDING":
                 st.events.append((R.E_TASK_DONE, tid, t1, owner))
+                if debug_hooks is not None:
+                    debug_hooks.task_done(self, st, owner)
         elif type(waiter) is Task:
             wid = waiter._ls_id
         else:
             wid = fut_ids.get(waiter)
             if wid is None:
                 wid = _classify_waiter(waiter, owner, st, t1)
-        record(tid)
-        record(t0 - origin)
-        record(t1 - origin)
-        record(wid)
+        steps.append(tid)
+        steps.append(t0 - origin)
+        steps.append(t1 - origin)
+        steps.append(wid)
     handle = None
     if ns() - st.last_flush >= s.FLUSH_NS:
         s.flush(st)
@@ -296,11 +319,16 @@ def _create_task(self, coro, **kwargs):
     s = session
     if s is None or not s.enabled or self._task_factory is not None:
         task = _originals["create_task"](self, coro, **kwargs)
-        if s is not None and s.enabled and type(task) is not Task:
+        # A factory may return any object (CPython's own tests return a wrapper
+        # with no _state): only real tasks are adopted here; a Task made inside
+        # such a wrapper is adopted at its first step.
+        if s is not None and s.enabled and type(task) is not Task and isinstance(task, _task_bases):
             try:
                 _foreign_task_id(task, _state_of(self), created=True, coro=coro)
             except Exception:
                 _fail("task factory hook")
+        if debug_hooks is not None:
+            debug_hooks.task_created(self, task)
         return task
     self._check_closed()
     try:
@@ -320,6 +348,8 @@ def _create_task(self, coro, **kwargs):
     Task.__init__(task, coro, loop=self, **kwargs)
     if task._source_traceback:
         del task._source_traceback[-1]
+    if debug_hooks is not None:
+        debug_hooks.task_created(self, task)
     return task
 
 
@@ -435,13 +465,13 @@ def _create_future(self):
         fid = s.next_id()
         s.fut_ids[fut] = fid
         if on_loop:
-            add = st.futs.append
-            add(fid)
-            add(R.now_ns() - s.origin_ns)
-            add(type_index)
-            add(site)
-            add(owner)
-            add(due)
+            futs = st.futs
+            futs.append(fid)
+            futs.append(R.now_ns() - s.origin_ns)
+            futs.append(type_index)
+            futs.append(site)
+            futs.append(owner)
+            futs.append(due)
         else:
             _register_future_event(fut, fid, st, R.FUTURE_TYPES[type_index], site or None, owner or None, (), due)
         if fut._source_traceback:

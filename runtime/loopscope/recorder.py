@@ -1,7 +1,7 @@
 """What the tracer records, and where it keeps it until the drain thread sends it.
 
-The loop thread only appends: task steps as 4 ints into an ``array('q')`` (no
-objects, nothing for the GC to scan) and rarer events as small tuples into a list.
+The loop thread only appends: task steps as 4 ints into a flat list (no tuples,
+nothing for the GC to track) and rarer events as small tuples into a list.
 Both live on the loop's ``LoopState`` and are handed to the drain thread as one
 chunk at an iteration boundary, so a chunk is always internally ordered.
 Everything costly (reprs, names, tracebacks, JSON) happens on the drain thread.
@@ -13,7 +13,6 @@ import sys
 import threading
 import time
 import weakref
-from array import array
 
 # Event codes of the internal tuples (first element). The drain turns each into
 # the wire event named beside it (see drain.py).
@@ -81,9 +80,10 @@ class LoopState:
         self.loop_ref = weakref.ref(loop)
         self.thread_ident = None
         self.thread_name = ""
-        self.steps = array("q")  # 4 a step: task, start, end, awaited id
-        self.futs = array("q")  # 6 a future: id, ts, type, site, owner, due
-        self.fdone = array("q")  # 3 a completion: id, ts, state
+        # Flat lists of ints (no tuples: nothing for the GC to track).
+        self.steps = []  # 4 a step: task, start, end, awaited id
+        self.futs = []  # 6 a future: id, ts, type, site, owner, due
+        self.fdone = []  # 3 a completion: id, ts, state
         self.events = []
         self.iterations = 0
         self.last_flush = now_ns()
@@ -108,7 +108,7 @@ class Session:
         self.origin_ns = now_ns() if origin_ns is None else origin_ns
         self.next_id = itertools.count(1).__next__
         self.loops = {}  # loop id -> LoopState
-        self.outbox = collections.deque()  # (LoopState|None, steps array, events list)
+        self.outbox = collections.deque()  # (LoopState|None, steps, futs, fdone, events)
         self.pending = 0
         self.dropped = 0
         self.other_events = []  # events from threads that run no traced loop
@@ -133,15 +133,15 @@ class Session:
         st.last_flush = now_ns()
         if not steps and not events and not futs and not fdone:
             return
-        st.steps = array("q")
-        st.futs = array("q")
-        st.fdone = array("q")
+        st.steps = []
+        st.futs = []
+        st.fdone = []
         st.events = []
         n = len(steps) // 4 + len(events) + len(futs) // 6 + len(fdone) // 3
         if self.pending + n > self.MAX_PENDING and steps:
             self.dropped += len(steps) // 4
             n -= len(steps) // 4
-            steps = array("q")
+            steps = []
         self.pending += n
         self.outbox.append((st, steps, futs, fdone, events))
         self.wake.set()
@@ -187,7 +187,7 @@ class Session:
         chunks = []
         others, self.other_events = self.other_events, []
         if others:
-            chunks.append((None, array("q"), array("q"), array("q"), others))
+            chunks.append((None, [], [], [], others))
         popleft = self.outbox.popleft
         while True:
             try:

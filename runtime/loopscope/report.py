@@ -98,6 +98,34 @@ def _apply(ev, sites, tasks, futures, queues):
             "exception": None,
             "result": None,
         }
+    elif kind == P.TASK_CREATED_BATCH:
+        data = ev["data"]
+        for i in range(len(data) // 5):
+            k = i * 5
+            _apply(
+                {
+                    "kind": P.TASK_CREATED,
+                    "task": data[k],
+                    "loop": ev["loop"],
+                    "ts": data[k + 1],
+                    "name": ev["names"][i] if i < len(ev["names"]) else "?",
+                    "coro": ev["coros"][i] if i < len(ev["coros"]) else "?",
+                    "site": data[k + 2] or None,
+                    "parent": data[k + 3] or None,
+                    "eager": bool(data[k + 4]),
+                },
+                sites,
+                tasks,
+                futures,
+                queues,
+            )
+    elif kind == P.TASK_DONE_BATCH:
+        data = ev["data"]
+        for i in range(len(data) // 2):
+            t = tasks.get(data[i * 2])
+            if t is not None:
+                t["state"] = "done"
+                t["result"] = ev["results"][i] if i < len(ev["results"]) else None
     elif kind == P.TASK_STEPS:
         data = ev["data"]
         for i in range(0, len(data) - 3, 4):

@@ -84,11 +84,24 @@ def _guarded(convert, obj, what, max_len):
     return text
 
 
+# Types whose repr is ours to trust (no user code runs): taken directly, which
+# is most results and names. Ints are bounded by digits before repr.
+_PLAIN = {type(None), bool, float, complex}
+
+
 def safe_repr(obj, max_len=MAX_LEN):
     """repr(obj), bounded in length and time; never raises."""
+    t = type(obj)
+    if t in _PLAIN or (t is int and -(10**60) < obj < 10**60):
+        return repr(obj)[:max_len]
+    if t is str and len(obj) <= max_len:
+        text = repr(obj)
+        return text if len(text) <= max_len else text[: max_len - 3] + "..."
     return _guarded(_limits.repr, obj, "repr", max_len)
 
 
 def safe_str(obj, max_len=MAX_LEN):
     """str(obj) with the same guarantees (used for exception messages)."""
+    if type(obj) is str:
+        return obj if len(obj) <= max_len else obj[: max_len - 3] + "..."
     return _guarded(str, obj, "str", max_len)

@@ -89,6 +89,19 @@ class Trace:
             out.extend(tuple(d[i : i + 4]) for i in range(0, len(d), 4))
         return out
 
+    def task_created(self):
+        """[task/created-like dicts] from both encodings."""
+        out = []
+        for e in self.events:
+            if e["kind"] == "task/created":
+                out.append(e)
+            elif e["kind"] == "task/created-batch":
+                d = e["data"]
+                for i in range(len(d) // 5):
+                    out.append({"task": d[i * 5], "loop": e["loop"], "ts": d[i * 5 + 1], "name": e["names"][i], "coro": e["coros"][i],
+                                "site": d[i * 5 + 2] or None, "parent": d[i * 5 + 3] or None, "eager": bool(d[i * 5 + 4])})
+        return out
+
     def futures(self):
         """id -> {type, site, owner, children, state} from both future encodings."""
         futs = {}

@@ -413,7 +413,7 @@ class Loops(unittest.TestCase):
         jobs = [t for t in tr.report["tasks"] if t["coro"] == "job"]
         self.assertEqual(len(jobs), 5)
         self.assertTrue(all(t["state"] == "done" and t["steps"] == 2 for t in jobs))
-        created = {e["task"]: e["loop"] for e in tr.of_kind("task/created")}
+        created = {e["task"]: e["loop"] for e in tr.task_created()}
         self.assertEqual(len({created[t["id"]] for t in jobs}), 5)
 
     def test_user_task_factory_is_chained(self):
