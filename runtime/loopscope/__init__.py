@@ -12,6 +12,8 @@ __all__ = ["listen", "PROTOCOL_VERSION", "__version__"]
 def listen(port=0, token=None, host="127.0.0.1"):
     """Trace every asyncio loop of this process and accept a Loopscope debugger
     on host:port (loopback only) presenting ``token``. Returns (host, port)."""
-    from . import lifecycle
+    from . import debugger, lifecycle
 
-    return lifecycle.listen(port, token=token, host=host)
+    address = lifecycle.listen(port, token=token, host=host)
+    debugger.install(lifecycle.current)
+    return address

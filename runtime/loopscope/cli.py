@@ -12,7 +12,7 @@ Loopscope's own errors are one line on stderr starting with ``loopscope:``.
 import os
 import sys
 
-USAGE = """usage: python -m loopscope run [--connect HOST:PORT --token TOKEN] [--record FILE] (-- program.py | -m module) [args...]
+USAGE = """usage: python -m loopscope run [--connect HOST:PORT --token TOKEN [--hold]] [--record FILE] (-- program.py | -m module) [args...]
        python -m loopscope record -o FILE (-- program.py | -m module) [args...]
        python -m loopscope report [--json] FILE"""
 
@@ -31,7 +31,7 @@ def fail(message, code):
 
 def parse_run(argv, record_only=False):
     """-> dict(connect, token, record, module, program, args)."""
-    opts = {"connect": None, "token": None, "record": None, "module": None, "program": None, "args": []}
+    opts = {"connect": None, "token": None, "record": None, "hold": False, "module": None, "program": None, "args": []}
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -47,6 +47,11 @@ def parse_run(argv, record_only=False):
             opts["module"] = argv[i + 1]
             opts["args"] = argv[i + 2 :]
             break
+        if a == "--hold" and not record_only:
+            # Debugger launch: wait for its breakpoints before running the program.
+            opts["hold"] = True
+            i += 1
+            continue
         if a in ("--connect", "--token", "--record", "-o") and i + 1 >= len(argv):
             raise UsageError("%s needs a value" % a)
         if a == "--connect" and not record_only:
@@ -79,6 +84,8 @@ def parse_run(argv, record_only=False):
             raise UsageError("--connect needs --token")
     elif opts["token"]:
         raise UsageError("--token goes with --connect")
+    if opts["hold"] and opts["connect"] is None:
+        raise UsageError("--hold goes with --connect")
     return opts
 
 
@@ -113,6 +120,8 @@ def run(opts):
         target = prog.prepare(opts["program"], opts["module"], opts["args"])
     except prog.ProgramError as exc:
         return fail(str(exc), exc.code)
+    if opts["connect"]:
+        from . import debugger  # noqa: F401  (its commands answer from the first request)
     try:
         if opts["connect"]:
             host, port = opts["connect"]
@@ -124,6 +133,12 @@ def run(opts):
         return fail("cannot reach the debugger at %s: %s" % (where, exc.strerror or exc), 3 if opts["connect"] else EXIT_USAGE)
     except Exception as exc:  # wire.ProtocolError: refused, wrong token, version
         return fail(str(exc), 3)
+    if opts["connect"]:
+        from . import debugger
+
+        debugger.install(lifecycle.current)
+        if opts["hold"] and not debugger.hold(lifecycle.current, target):
+            return fail("the debugger went away before the program started", 3)
     if lifecycle.current is None:
         # Plain `run` with neither debugger nor file: trace into nowhere, so the
         # program still runs exactly as it will when traced.
