@@ -553,6 +553,18 @@ export class LoopModel implements ModelReader {
       case "task/created-batch":
         this.onTaskCreatedBatch(ev);
         return;
+      case "task/renamed": {
+        this.counts.events++;
+        this.seeTs(ev.ts);
+        const t = this._tasks.get(ev.task);
+        if (t === undefined) {
+          this.counts.anomalies.unknownTask++;
+          return;
+        }
+        t.name = ev.name;
+        this.dirtyTask(t);
+        return;
+      }
       case "task/done-batch":
         this.onTaskDoneBatch(ev);
         return;

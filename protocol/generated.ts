@@ -243,6 +243,17 @@ export interface TaskCreatedEvent {
 }
 
 /**
+ * Task.set_name() (asyncio.create_task(name=...) on 3.8-3.11 names the task
+ * right after creating it).
+ */
+export interface TaskRenamedEvent {
+  readonly kind: "task/renamed";
+  readonly task: number;
+  readonly ts: number;
+  readonly name: string;
+}
+
+/**
  * Task steps packed 4 ints each: task id, start ns, end ns, id of what the
  * task waits on after the step (0: nothing, it yielded or finished).
  */
@@ -426,6 +437,7 @@ export type LoopEvent =
   | LoopSampleEvent
   | LoopBlockedEvent
   | TaskCreatedEvent
+  | TaskRenamedEvent
   | TaskStepsEvent
   | TaskCancelRequestedEvent
   | TaskDoneEvent
@@ -465,6 +477,7 @@ export const EventKind = {
   LoopSample: "loop/sample",
   LoopBlocked: "loop/blocked",
   TaskCreated: "task/created",
+  TaskRenamed: "task/renamed",
   TaskSteps: "task/steps",
   TaskCancelRequested: "task/cancel-requested",
   TaskDone: "task/done",
@@ -653,6 +666,11 @@ export const EVENT_FIELDS: { readonly [K in EventKind]: readonly FieldSpec[] } =
     { name: "site", type: "int|null", optional: false, spec: { k: "nullable", of: { k: "int" } } },
     { name: "parent", type: "int|null", optional: false, spec: { k: "nullable", of: { k: "int" } } },
     { name: "eager", type: "bool", optional: false, spec: { k: "bool" } },
+  ],
+  "task/renamed": [
+    { name: "task", type: "int", optional: false, spec: { k: "int" } },
+    { name: "ts", type: "int", optional: false, spec: { k: "int" } },
+    { name: "name", type: "str", optional: false, spec: { k: "str" } },
   ],
   "task/steps": [
     { name: "loop", type: "int", optional: false, spec: { k: "int" } },

@@ -54,6 +54,9 @@ LOOP_SAMPLE = "loop/sample"
 # it was when the watchdog looked.
 LOOP_BLOCKED = "loop/blocked"
 TASK_CREATED = "task/created"
+# Task.set_name() (asyncio.create_task(name=...) on 3.8-3.11 names the task
+# right after creating it).
+TASK_RENAMED = "task/renamed"
 # Task steps packed 4 ints each: task id, start ns, end ns, id of what the
 # task waits on after the step (0: nothing, it yielded or finished).
 TASK_STEPS = "task/steps"
@@ -115,6 +118,7 @@ EVENT_KINDS = frozenset([
     LOOP_SAMPLE,
     LOOP_BLOCKED,
     TASK_CREATED,
+    TASK_RENAMED,
     TASK_STEPS,
     TASK_CANCEL_REQUESTED,
     TASK_DONE,
@@ -150,6 +154,7 @@ FIELDS = {
     LOOP_SAMPLE: ("loop", "ts", "iterations", "ready", "timers", "ready_total", "timers_total"),
     LOOP_BLOCKED: ("loop", "ts", "duration_ns", "task", "stack"),
     TASK_CREATED: ("task", "loop", "ts", "name", "coro", "site", "parent", "eager"),
+    TASK_RENAMED: ("task", "ts", "name"),
     TASK_STEPS: ("loop", "data"),
     TASK_CANCEL_REQUESTED: ("task", "ts", "by_task", "by_site", "message"),
     TASK_DONE: ("task", "ts", "state", "result", "exception", "cancel_message"),
@@ -185,6 +190,7 @@ OPTIONAL = {
     LOOP_SAMPLE: (),
     LOOP_BLOCKED: (),
     TASK_CREATED: (),
+    TASK_RENAMED: (),
     TASK_STEPS: (),
     TASK_CANCEL_REQUESTED: (),
     TASK_DONE: (),
@@ -353,6 +359,11 @@ _SPECS = {
         ("site", False, ("nullable", ("int",))),
         ("parent", False, ("nullable", ("int",))),
         ("eager", False, ("bool",)),
+    ),
+    TASK_RENAMED: (
+        ("task", False, ("int",)),
+        ("ts", False, ("int",)),
+        ("name", False, ("str",)),
     ),
     TASK_STEPS: (
         ("loop", False, ("int",)),

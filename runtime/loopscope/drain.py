@@ -59,6 +59,22 @@ def coro_name(task, coro=None):
     return name if isinstance(name, str) else type(coro).__qualname__
 
 
+def _task_names(ev):
+    """(name, coroutine name) of a creation event: strings taken on the loop
+    thread, or the task itself for tasks adopted from elsewhere."""
+    name, coro = ev[4], ev[8]
+    if type(name) is not str:
+        task = ev[4]
+        try:
+            name = task.get_name() if task is not None else "Task-?"
+        except Exception:
+            name = "Task-?"
+        name = safe_str(name)
+    if type(coro) is not str:
+        coro = coro_name(ev[4], coro) if ev[4] is not None else "?"
+    return name, coro
+
+
 def future_state(fut):
     state = fut._state
     if state == "CANCELLED":
@@ -158,17 +174,13 @@ class Drainer:
             if code == R.E_SITE:
                 out.append({"kind": P.SITE_DEF, "site": ev[1], "file": ev[2], "line": ev[3], "func": ev[4]})
             elif code == R.E_TASK_CREATED and st is not None:
-                task = ev[4]
-                try:
-                    name = task.get_name()
-                except Exception:
-                    name = "Task-?"
-                names.append(name if type(name) is str else safe_str(name))
-                coros.append(coro_name(task, ev[8]))
+                name, coro = _task_names(ev)
+                names.append(name)
+                coros.append(coro)
                 created += (ev[1], rel(ev[3]), ev[5] or 0, ev[6] or 0, 1 if ev[7] else 0)
-            elif code == R.E_TASK_DONE and ev[3]._state == "FINISHED" and ev[3]._exception is None:
+            elif code == R.E_TASK_DONE and ev[3] == "done":
                 done_data += (ev[1], rel(ev[2]))
-                done_results.append(safe_repr(ev[3]._result))
+                done_results.append(safe_repr(ev[4]))
             else:
                 rest.append(ev)
         if created:
@@ -203,42 +215,31 @@ class Drainer:
         if code == R.E_SITE:
             return {"kind": P.SITE_DEF, "site": ev[1], "file": ev[2], "line": ev[3], "func": ev[4]}
         if code == R.E_TASK_CREATED:
-            task = ev[4]
-            try:
-                name = task.get_name()
-            except Exception:
-                name = "Task-?"
+            name, coro = _task_names(ev)
             return {
                 "kind": P.TASK_CREATED,
                 "task": ev[1],
                 "loop": ev[2] if ev[2] is not None else 0,
                 "ts": rel(ev[3]),
-                "name": safe_str(name),
-                "coro": coro_name(task, ev[8]),
+                "name": name,
+                "coro": coro,
                 "site": ev[5],
                 "parent": ev[6],
                 "eager": ev[7],
             }
         if code == R.E_TASK_DONE:
-            task = ev[3]
-            state = future_state(task)
-            result = exc = cancel_message = None
-            if state == "done":
-                result = safe_repr(task._result)
-            elif state == "failed":
-                exc = exception_info(task._exception)
-            elif state == "cancelled":
-                msg = getattr(task, "_cancel_message", None)
-                cancel_message = safe_str(msg) if msg is not None else None
+            state, payload = ev[3], ev[4]
             return {
                 "kind": P.TASK_DONE,
                 "task": ev[1],
                 "ts": rel(ev[2]),
                 "state": state,
-                "result": result,
-                "exception": exc,
-                "cancel_message": cancel_message,
+                "result": safe_repr(payload) if state == "done" else None,
+                "exception": exception_info(payload) if state == "failed" else None,
+                "cancel_message": safe_str(payload) if state == "cancelled" and payload is not None else None,
             }
+        if code == R.E_RENAMED:
+            return {"kind": P.TASK_RENAMED, "task": ev[1], "ts": rel(ev[2]), "name": safe_str(ev[3])}
         if code == R.E_CANCEL:
             return {
                 "kind": P.TASK_CANCEL_REQUESTED,

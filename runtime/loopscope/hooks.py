@@ -55,6 +55,15 @@ class Task(_CTask):
 
     __slots__ = ("_ls_id",)
 
+    def set_name(self, value):
+        _CTask.set_name(self, value)
+        if session is not None and session.enabled:
+            try:
+                st = _state_of(self._loop)
+                _events_for(st).append((R.E_RENAMED, self._ls_id, R.now_ns(), self.get_name()))
+            except Exception:
+                _fail("set_name hook")
+
     def cancel(self, *args, **kwargs):
         if session is not None and session.enabled and self._state == "PENDING":
             try:
@@ -282,7 +291,7 @@ def _run_once(self):
         if waiter is None:
             wid = 0
             if owner._state != "PENDING":
-                st.events.append((R.E_TASK_DONE, tid, t1, owner))
+                st.events.append(_done_event(tid, t1, owner))
                 if debug_hooks is not None:
                     debug_hooks.task_done(self, st, owner)
         elif type(waiter) is Task:
@@ -344,13 +353,33 @@ def _create_task(self, coro, **kwargs):
         return _originals["create_task"](self, coro, **kwargs)
     task = Task.__new__(Task, coro, loop=self)
     task._ls_id = tid
-    events_.append((R.E_TASK_CREATED, tid, st.id, R.now_ns(), task, site, parent_id, False, coro))
+    ts = R.now_ns()
     Task.__init__(task, coro, loop=self, **kwargs)
+    # Name and coroutine name as strings now: holding the task until the drain
+    # runs would keep finished tasks alive for the GC to walk.
+    events_.append((R.E_TASK_CREATED, tid, st.id, ts, task.get_name(), site, parent_id, False, _qualname(coro)))
     if task._source_traceback:
         del task._source_traceback[-1]
     if debug_hooks is not None:
         debug_hooks.task_created(self, task)
     return task
+
+
+def _qualname(coro):
+    name = getattr(coro, "__qualname__", None)
+    return name if type(name) is str else type(coro).__qualname__
+
+
+def _done_event(tid, ts, task):
+    """(E_TASK_DONE, task id, ts, state, result|exception|cancel message):
+    what the drain needs, without the task itself."""
+    state = task._state
+    if state == "CANCELLED":
+        return (R.E_TASK_DONE, tid, ts, "cancelled", getattr(task, "_cancel_message", None))
+    exc = task._exception
+    if exc is not None:
+        return (R.E_TASK_DONE, tid, ts, "failed", exc)
+    return (R.E_TASK_DONE, tid, ts, "done", task._result)
 
 
 def _foreign_task_id(task, st, created=False, coro=None):
@@ -371,7 +400,7 @@ def _foreign_task_id(task, st, created=False, coro=None):
         eager = bool(created and task._state != "PENDING" or getattr(task, "_fut_waiter", None) is not None)
         events_.append((R.E_TASK_CREATED, tid, st.id if st else None, R.now_ns(), task, site, None, eager, coro))
         if task._state != "PENDING":
-            events_.append((R.E_TASK_DONE, tid, R.now_ns(), task))
+            events_.append(_done_event(tid, R.now_ns(), task))
     return tid
 
 

@@ -19,8 +19,8 @@ import weakref
 E_SITE = 1  # site/def         (E, site, file, line, func)
 E_LOOP_CREATED = 2  # loop/created (E, loop, ts, thread, cls)
 E_LOOP_CLOSED = 3  # loop/closed   (E, loop, ts)
-E_TASK_CREATED = 4  # task/created (E, task, loop, ts, task_obj, site, parent, eager, coro|None)
-E_TASK_DONE = 5  # task/done       (E, task, ts, task_obj)
+E_TASK_CREATED = 4  # task/created (E, task, loop, ts, name|task_obj|None, site, parent, eager, coro name|coro|None)
+E_TASK_DONE = 5  # task/done       (E, task, ts, state, result|exception|cancel message)
 E_CANCEL = 6  # task/cancel-requested (E, task, ts, by_task, by_site, message)
 E_FUT_CREATED = 7  # future/created (E, fut, loop, ts, kind, site, owner, children, due_ns)
 E_FUT_DONE = 8  # future/done      (E, fut, ts, fut_obj)
@@ -50,6 +50,7 @@ TYPE_INDEX = {name: i for i, name in enumerate(FUTURE_TYPES)}
 FUT_DONE, FUT_CANCELLED, FUT_FAILED = 0, 1, 2
 FUT_STATE_NAMES = ("done", "cancelled", "failed")
 
+E_RENAMED = 15  # task/renamed   (E, task, ts, name)
 E_SYNC_FINAL = 14  # sync/sample of a primitive being freed (E, prim, ts, state)
 E_QUEUE_FINAL = 13  # queue/sample of a queue being freed (E, queue, ts, items, puts, type)
 

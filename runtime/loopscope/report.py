@@ -126,6 +126,10 @@ def _apply(ev, sites, tasks, futures, queues):
             if t is not None:
                 t["state"] = "done"
                 t["result"] = ev["results"][i] if i < len(ev["results"]) else None
+    elif kind == P.TASK_RENAMED:
+        t = tasks.get(ev["task"])
+        if t is not None:
+            t["name"] = ev["name"]
     elif kind == P.TASK_STEPS:
         data = ev["data"]
         for i in range(0, len(data) - 3, 4):
