@@ -1081,11 +1081,12 @@ class Debugger:
         else:
             raise CommandError("frames needs a 'task' or a 'thread'")
         out = []
+        keep = args.get("refs", True) is not False  # the view's stack listings need no refs
         for f, line in frames:
             code = f.f_code
             out.append(
                 {
-                    "ref": self._ref("frame", f),
+                    "ref": self._ref("frame", f) if keep else 0,
                     "file": code.co_filename,
                     "line": int(line or 0),
                     "func": getattr(code, "co_qualname", code.co_name),
