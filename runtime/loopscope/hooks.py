@@ -458,56 +458,86 @@ def _build_creators():
 def _create_future(self):
     fut = _Future(loop=self)
     s = session
-    if s is None or not s.enabled:
+    if s is None:
         return fut
     try:
-        st = getattr(self, "_ls", None) or _state_of(self)
-        on_loop = events._get_running_loop() is self
-        events_ = st.events if on_loop else _OtherEvents
         frame = sys._getframe(1)
         code = frame.f_code
         spec = _CREATORS.get(id(code))
-        owner = 0
-        due = -1
-        if spec is None:
-            type_index = 0
-            user = frame if not code.co_filename.startswith(_ASYNCIO_DIR) else _user_frame(frame)
-        else:
-            type_index, owner_name, children_name, delay_name = spec
-            if children_name is not None:
-                # Futures that gather others are rare and rich: a full event.
-                _create_future_with_children(fut, frame, st, spec)
-                return fut
-            if owner_name is not None:
-                obj = frame.f_locals.get(owner_name)
-                if obj is not None:
-                    owner = getattr(obj, "_ls_id", None) or _owner_id(obj)
-            if delay_name is not None:
-                try:
-                    due = R.now_ns() - s.origin_ns + int(float(frame.f_locals.get(delay_name)) * 1e9)
-                except (TypeError, ValueError, OverflowError):
-                    due = -1
-            user = _user_frame(frame)
-        site = 0
-        if user is not None:
-            site = s.sites.get((id(user.f_code), user.f_lineno)) or s.site_for(user.f_code, user.f_lineno, events_)
-        fid = s.next_id()
-        s.fut_ids[fut] = fid
-        if on_loop:
+        st = getattr(self, "_ls", None) or _state_of(self)
+        if spec is None and not code.co_filename.startswith(_ASYNCIO_DIR):
+            # The hot case: user code made a plain future. Its site is cached by
+            # instruction offset, which costs nothing to read (f_lineno scans
+            # the line table).
+            site = s.lasti_sites.get((id(code), frame.f_lasti))
+            if site is None:
+                site = _site_by_lasti(s, frame, st)
+            fid = s.next_id()
+            s.fut_ids[fut] = fid
             futs = st.futs
             futs.append(fid)
             futs.append(R.now_ns() - s.origin_ns)
-            futs.append(type_index)
+            futs.append(0)
             futs.append(site)
-            futs.append(owner)
-            futs.append(due)
+            futs.append(0)
+            futs.append(-1)
         else:
-            _register_future_event(fut, fid, st, R.FUTURE_TYPES[type_index], site or None, owner or None, (), due)
+            _create_future_slow(self, fut, frame, code, spec, st)
         if fut._source_traceback:
             del fut._source_traceback[-1]
     except Exception:
         _fail("create_future hook")
     return fut
+
+
+def _site_by_lasti(s, frame, st):
+    code = frame.f_code
+    site = s.site_for(code, frame.f_lineno, st.events)
+    s.lasti_sites[(id(code), frame.f_lasti)] = site
+    return site
+
+
+def _create_future_slow(self, fut, frame, code, spec, st):
+    """A future made by asyncio itself (a queue getter, a lock waiter, a sleep)
+    or by code Loopscope does not know: find out what it is for."""
+    s = session
+    on_loop = events._get_running_loop() is self
+    events_ = st.events if on_loop else _OtherEvents
+    owner = 0
+    due = -1
+    if spec is None:
+        type_index = 0
+    else:
+        type_index, owner_name, children_name, delay_name = spec
+        if children_name is not None:
+            # Futures that gather others are rare and rich: a full event.
+            _create_future_with_children(fut, frame, st, spec)
+            return
+        if owner_name is not None:
+            obj = frame.f_locals.get(owner_name)
+            if obj is not None:
+                owner = getattr(obj, "_ls_id", None) or _owner_id(obj)
+        if delay_name is not None:
+            try:
+                due = R.now_ns() - s.origin_ns + int(float(frame.f_locals.get(delay_name)) * 1e9)
+            except (TypeError, ValueError, OverflowError):
+                due = -1
+    user = _user_frame(frame)
+    site = 0
+    if user is not None:
+        site = s.sites.get((id(user.f_code), user.f_lineno)) or s.site_for(user.f_code, user.f_lineno, events_)
+    fid = s.next_id()
+    s.fut_ids[fut] = fid
+    if on_loop:
+        futs = st.futs
+        futs.append(fid)
+        futs.append(R.now_ns() - s.origin_ns)
+        futs.append(type_index)
+        futs.append(site)
+        futs.append(owner)
+        futs.append(due)
+    else:
+        _register_future_event(fut, fid, st, R.FUTURE_TYPES[type_index], site or None, owner or None, (), due)
 
 
 def _create_future_with_children(fut, frame, st, spec):
@@ -521,8 +551,6 @@ def _create_future_with_children(fut, frame, st, spec):
     user = _user_frame(frame)
     site = session.site_for(user.f_code, user.f_lineno, _events_for(st)) if user is not None else None
     _register_future(fut, st, R.FUTURE_TYPES[type_index], site, None, children, None)
-    if fut._source_traceback:
-        del fut._source_traceback[-1]
 
 
 def _register_future(fut, st, kind, site, owner, children, due, ts=None):
