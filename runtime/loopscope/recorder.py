@@ -115,6 +115,7 @@ class Session:
         self.other_events = []  # events from threads that run no traced loop
         self.sites = {}  # (id(code), line) -> site id
         self._site_codes = []
+        self.lasti_sites = {}  # (id(code), f_lasti) -> site id, for hot call sites
         # Futures and non-Loopscope tasks have no slot for an id: strong refs
         # here, pruned by prune() once done or referenced by nobody else.
         self.fut_ids = {}
