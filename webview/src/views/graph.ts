@@ -14,6 +14,8 @@ import { GraphLayout, isLayoutEdge, type LayoutResult, type PlacedNode } from ".
 import type { Changes, Store } from "../store";
 
 const MAX_NODES = 5000;
+/** The automatic fit zooms out no further (labels stay legible); the Fit button does. */
+const READABLE_SCALE = 0.7;
 const LIST_ROW_H = 22;
 /** A component this large is laid out again at most this often (ms) while it keeps changing. */
 const BIG_RELAYOUT_MS = 1500;
@@ -305,13 +307,16 @@ export class GraphView {
       const a = lay.nodes.get(e.from);
       const b = lay.nodes.get(e.to);
       if (a === undefined || b === undefined) continue;
-      let pts: [number, number][] | undefined = isLayoutEdge(e) ? lay.routes.get(`${e.from}>${e.to}`) : undefined;
-      if (pts === undefined) pts = connector(a, b);
-      else pts = clip(pts, a, b);
+      let d: string;
+      if (e.type === "created-by") d = createdByCurve(a, b);
+      else {
+        const pts = lay.routes.get(`${e.from}>${e.to}`);
+        d = lineGen(pts === undefined ? connector(a, b) : clip(pts, a, b)) ?? "";
+      }
       edges.push({
         key: `${e.from}>${e.to}>${e.type}`,
         e,
-        d: lineGen(pts) ?? "",
+        d,
         deadlock: inCycle.has(e.from) && inCycle.has(e.to) && e.type !== "created-by",
       });
     }
@@ -337,7 +342,7 @@ export class GraphView {
       .selectAll<SVGGElement, GraphNode>("g.node")
       .data(nodes, (d) => d.id)
       .join((enter) => {
-        const ge = enter.append("g");
+        const ge = enter.append("g").attr("class", "node");
         ge.append("rect");
         ge.append("text").attr("class", "label");
         ge.append("title");
@@ -406,7 +411,12 @@ export class GraphView {
     this.renderList();
   }
 
-  /** Fits the graph in view; with `animate` a short transition. */
+  /**
+   * Fits the graph in view (`animate`: the Fit button, a short transition).
+   * The automatic fit never zooms out below a readable scale: a graph wider
+   * than a narrow sidebar is shown from its start (or around the selection)
+   * and panned from there.
+   */
   fit(animate: boolean): void {
     const lay = this.lay;
     const svgEl = this.svg.node()!;
@@ -427,8 +437,17 @@ export class GraphView {
     }
     if (!Number.isFinite(minX)) return;
     const pad = 16;
-    const k = Math.min(1.5, Math.max(0.02, Math.min((w - 2 * pad) / (maxX - minX), (h - 2 * pad) / (maxY - minY))));
-    const t = zoomIdentity.translate(w / 2 - (k * (minX + maxX)) / 2, h / 2 - (k * (minY + maxY)) / 2).scale(k);
+    const fitK = Math.min(1.5, Math.max(0.02, Math.min((w - 2 * pad) / (maxX - minX), (h - 2 * pad) / (maxY - minY))));
+    const k = animate ? fitK : Math.max(fitK, READABLE_SCALE);
+    let t = zoomIdentity.translate(w / 2 - (k * (minX + maxX)) / 2, h / 2 - (k * (minY + maxY)) / 2).scale(k);
+    if (k > fitK) {
+      // Too big to fit legibly: show the selection, else the graph's top-left part.
+      const selId = this.store.selected;
+      const p = selId === null ? undefined : lay.nodes.get(selId);
+      const cx = p !== undefined ? p.x : minX + (w / 2 - pad) / k;
+      const cy = p !== undefined ? p.y : Math.min((minY + maxY) / 2, minY + (h / 2 - pad) / k);
+      t = zoomIdentity.translate(w / 2 - k * cx, h / 2 - k * cy).scale(k);
+    }
     if (animate) this.svg.transition().duration(250).call(this.zoomer.transform, t);
     else this.svg.call(this.zoomer.transform, t);
   }
@@ -555,24 +574,28 @@ function mergeKnown(g: AwaitGraph, lay: LayoutResult): AwaitGraph {
   return { nodes, edges: g.edges.filter((e) => ids.has(e.from) && ids.has(e.to)), truncated: g.truncated };
 }
 
-/** A curve between two boxes that are not joined by a routed edge. */
+/**
+ * A "created by" link (not part of the layout): a curve from the child's left
+ * side that bends away from the straight line, to the parent's top or bottom,
+ * so that it does not run along the layout's own edges.
+ */
+function createdByCurve(a: PlacedNode, b: PlacedNode): string {
+  const x1 = a.x - a.w / 2;
+  const y1 = a.y;
+  const below = a.y > b.y;
+  const x2 = b.x + Math.min(b.w / 2 - 8, 24);
+  const y2 = below ? b.y + b.h / 2 : b.y - b.h / 2;
+  const dx = Math.max(30, Math.abs(x1 - x2) / 2);
+  const dy = Math.max(24, Math.abs(y1 - y2) / 3) * (below ? 1 : -1);
+  return `M${x1},${y1}C${x1 - dx},${y1} ${x2},${y2 + dy} ${x2},${y2}`;
+}
+
+/** A plain link between two boxes that the layout did not route. */
 function connector(a: PlacedNode, b: PlacedNode): [number, number][] {
   const right = b.x >= a.x;
   const x1 = right ? a.x + a.w / 2 : a.x - a.w / 2;
   const x2 = right ? b.x - b.w / 2 : b.x + b.w / 2;
   const mid = (x1 + x2) / 2;
-  if (Math.abs(b.x - a.x) < (a.w + b.w) / 2) {
-    // One above the other: leave from the bottom/top.
-    const down = b.y > a.y;
-    const y1 = down ? a.y + a.h / 2 : a.y - a.h / 2;
-    const y2 = down ? b.y - b.h / 2 : b.y + b.h / 2;
-    return [
-      [a.x, y1],
-      [a.x, (y1 + y2) / 2],
-      [b.x, (y1 + y2) / 2],
-      [b.x, y2],
-    ];
-  }
   return [
     [x1, a.y],
     [mid, a.y],
