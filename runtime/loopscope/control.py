@@ -134,7 +134,7 @@ class Controller:
         waiter = task._fut_waiter
         wid = None
         if waiter is not None:
-            wid = drain.task_id(waiter, self.session) or self.session.fut_ids.get(waiter)
+            wid = drain.task_id(waiter, self.session) or self.session.future_id(waiter)
         running = asyncio.current_task(st.loop_ref()) is task
         return {
             "task": tid,

@@ -25,6 +25,7 @@ import traceback
 from asyncio import base_events, events, futures, locks, queues, tasks
 
 from . import recorder as R
+from .recorder import FutRef
 
 PY = sys.version_info[:2]
 _CTask = asyncio.Task
@@ -272,9 +273,9 @@ def _run_once(self):
         if args:
             # A wakeup: the future it carries has just completed.
             fut = args[0]
-            fid = fut_ids.pop(fut, None)
-            if fid is not None:
-                fdone.append(fid)
+            ref = fut_ids.pop(id(fut), None)
+            if ref is not None:
+                fdone.append(ref.fid)
                 fdone.append(ns() - origin)
                 fdone.append(
                     R.FUT_CANCELLED if fut._state == "CANCELLED" else R.FUT_FAILED if fut._exception is not None else R.FUT_DONE
@@ -297,14 +298,19 @@ def _run_once(self):
         elif type(waiter) is Task:
             wid = waiter._ls_id
         else:
-            wid = fut_ids.get(waiter)
-            if wid is None:
+            ref = fut_ids.get(id(waiter))
+            if ref is not None:
+                wid = ref.fid
+            else:
                 wid = _classify_waiter(waiter, owner, st, t1)
         steps.append(tid)
         steps.append(t0 - origin)
         steps.append(t1 - origin)
         steps.append(wid)
-    handle = None
+    # As asyncio's own _run_once clears `handle`: a failed task's traceback
+    # reaches this frame (f_back), so a local still holding the task would keep
+    # it alive past its last reference ("exception was never retrieved" late).
+    handle = owner = waiter = args = fut = None
     if ns() - st.last_flush >= s.FLUSH_NS:
         s.flush(st)
 
@@ -410,7 +416,7 @@ def _id_of(obj, st):
         return obj._ls_id
     if isinstance(obj, _CTask) or type(obj) in _task_types:
         return _foreign_task_id(obj, st)
-    fid = session.fut_ids.get(obj)
+    fid = session.future_id(obj)
     if fid is None:
         fid = _register_future(obj, st, "future", None, None, (), None)
     return fid
@@ -473,7 +479,10 @@ def _create_future(self):
             if site is None:
                 site = _site_by_lasti(s, frame, st)
             fid = s.next_id()
-            s.fut_ids[fut] = fid
+            ref = FutRef(fut, s.fut_gone)
+            ref.key = key = id(fut)
+            ref.fid = fid
+            s.fut_ids[key] = ref
             futs = st.futs
             futs.append(fid)
             futs.append(R.now_ns() - s.origin_ns)
@@ -527,7 +536,7 @@ def _create_future_slow(self, fut, frame, code, spec, st):
     if user is not None:
         site = s.sites.get((id(user.f_code), user.f_lineno)) or s.site_for(user.f_code, user.f_lineno, events_)
     fid = s.next_id()
-    s.fut_ids[fut] = fid
+    s.register_future(fut, fid)
     if on_loop:
         futs = st.futs
         futs.append(fid)
@@ -556,7 +565,7 @@ def _create_future_with_children(fut, frame, st, spec):
 def _register_future(fut, st, kind, site, owner, children, due, ts=None):
     """A future with a full future/created event (children, or made off-loop)."""
     fid = session.next_id()
-    session.fut_ids[fut] = fid
+    session.register_future(fut, fid)
     owner_id = _owner_id(owner) if owner is not None else None
     child_ids = [_id_of(c, st) for c in children if isinstance(c, _Future) or type(c) in _task_types]
     ts = R.now_ns() if ts is None else ts

@@ -57,6 +57,12 @@ E_QUEUE_FINAL = 13  # queue/sample of a queue being freed (E, queue, ts, items, 
 now_ns = time.monotonic_ns
 
 
+class FutRef(weakref.ref):
+    """A weak reference to a future, carrying its wire id and table key."""
+
+    __slots__ = ("key", "fid")
+
+
 class LoopState:
     """Per-loop recording state, stored on the loop as ``loop._ls``."""
 
@@ -116,10 +122,13 @@ class Session:
         self.sites = {}  # (id(code), line) -> site id
         self._site_codes = []
         self.lasti_sites = {}  # (id(code), f_lasti) -> site id, for hot call sites
-        # Futures and non-Loopscope tasks have no slot for an id: strong refs
-        # here, pruned by prune() once done or referenced by nobody else.
+        # Futures and non-Loopscope tasks have no slot for an id. Both tables
+        # are weak: tracing must never keep a future (or, through its
+        # callbacks, the task waiting on it) alive, or "Task was destroyed but
+        # it is pending!" would never come. fut_ids: id(future) -> FutRef.
         self.fut_ids = {}
-        self.foreign_task_ids = {}
+        self.fut_gone = self._fut_gone
+        self.foreign_task_ids = weakref.WeakKeyDictionary()
         self.queues = weakref.WeakSet()
         self.prims = weakref.WeakSet()
         self.lock = threading.Lock()
@@ -202,20 +211,35 @@ class Session:
             self.pending = 0
         return chunks
 
+    def _fut_gone(self, ref):
+        # The future is being freed: forget it before its id can be reused.
+        if self.fut_ids.get(ref.key) is ref:
+            del self.fut_ids[ref.key]
+
+    def register_future(self, fut, fid):
+        ref = FutRef(fut, self.fut_gone)
+        ref.key = id(fut)
+        ref.fid = fid
+        self.fut_ids[ref.key] = ref
+
+    def future_id(self, fut):
+        ref = self.fut_ids.get(id(fut))
+        return ref.fid if ref is not None and ref() is fut else None
+
     def prune(self):
-        """Drop our references to futures/tasks that are done or that nobody else
-        holds, so tracing never keeps garbage alive for long. Returns the done
-        futures not yet reported: (fut id, fut)."""
+        """Report the futures that completed with no task woken by them (done
+        callbacks only): (fut id, fut) each, and forget them."""
         done = []
-        for table, report in ((self.fut_ids, True), (self.foreign_task_ids, False)):
-            for obj, oid in list(table.items()):
-                try:
-                    finished = obj._state != "PENDING"
-                except Exception:
-                    finished = True
-                # 3 = the table's key, the loop variable, getrefcount's argument
-                if finished or sys.getrefcount(obj) <= 3:
-                    table.pop(obj, None)
-                    if finished and report:
-                        done.append((oid, obj))
+        for ref in list(self.fut_ids.values()):
+            fut = ref()
+            if fut is None:
+                continue
+            try:
+                finished = fut._state != "PENDING"
+            except Exception:
+                finished = True
+            if finished:
+                if self.fut_ids.get(ref.key) is ref:
+                    del self.fut_ids[ref.key]
+                done.append((ref.fid, fut))
         return done
