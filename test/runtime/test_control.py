@@ -142,10 +142,14 @@ class Attach(unittest.TestCase):
         c = Client(self.port)
         self.assertEqual(c.welcome["kind"], "session/welcome")
         self.assertEqual(c.welcome["python"], "%d.%d.%d" % sys.version_info[:3])
-        # the attach announces what already exists
-        c.until(lambda m: m["kind"] == "events/batch" and any(e["kind"] == "task/created" for e in m["events"]))
-        names = {e["name"] for e in c.events() if e["kind"] == "task/created"}
-        self.assertTrue({"worker-0", "worker-1", "reader"} <= names, names)
+        # the attach announces what already exists, the rest follows
+        def names():
+            out = {e["name"] for e in c.events() if e["kind"] == "task/created"}
+            out.update(n for e in c.events() if e["kind"] == "task/created-batch" for n in e["names"])
+            out.update(e["name"] for e in c.events() if e["kind"] == "task/renamed")
+            return out
+
+        c.until(lambda m: {"worker-0", "worker-1", "reader"} <= names())
         # let the workers run a few steps first
         c.until(lambda m: m["kind"] == "events/batch" and len([e for e in c.events() if e["kind"] == "task/steps"]) >= 3)
 
@@ -213,7 +217,54 @@ class Attach(unittest.TestCase):
         self.finish()
 
 
+BLOCKER = """
+import asyncio, sys, time, loopscope
+
+host, port = loopscope.listen(0, token="tok")
+print(port, flush=True)
+
+async def sloth():
+    sys.stdin.readline()  # blocks the loop until the test writes a line  # @stuck
+    return "woke"
+
+async def main():
+    print(await asyncio.create_task(sloth(), name="sloth"), flush=True)
+
+asyncio.run(main())
+"""
+
+
 class BlockedLoop(unittest.TestCase):
+    def test_control_answers_while_the_loop_is_blocked(self):
+        p = Program(BLOCKER)
+        proc = subprocess.Popen([sys.executable, p.path], cwd=p.dir, env=env(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            port = int(proc.stdout.readline())
+            c = Client(port, token="tok")
+            blocked = c.until(lambda m: m["kind"] == "events/batch" and any(e["kind"] == "loop/blocked" for e in m["events"]))
+            ev = [e for e in blocked["events"] if e["kind"] == "loop/blocked"][0]
+            top_user = [f for f in ev["stack"] if f["file"] == p.path][0]
+            self.assertEqual(top_user["line"], p.line("stuck"))
+            snap = c.request("snapshot")
+            self.assertTrue(snap["ok"], snap)
+            tasks = {t["name"]: t for t in snap["body"]["tasks"]}
+            self.assertEqual(tasks["sloth"]["state"], "running")
+            self.assertEqual(tasks["sloth"]["stack"][0]["line"], p.line("stuck"))
+            # a pause asked while blocked takes effect once the callback returns
+            self.assertTrue(c.request("pause")["ok"])
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+            c.until(lambda m: m["kind"] == "loop/paused")
+            c.request("resume")
+            c.close()
+            out, err = proc.communicate(timeout=30)
+            self.assertEqual(proc.returncode, 0, err)
+            self.assertEqual(out, b"woke\n")
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+
     def test_blocking_call_is_reported_with_its_line(self):
         p = Program(
             """
