@@ -388,6 +388,27 @@ def _done_event(tid, ts, task):
     return (R.E_TASK_DONE, tid, ts, "done", task._result)
 
 
+def _name_of(task):
+    try:
+        name = task.get_name()
+    except Exception:
+        return None  # the drain says "Task-?"
+    return name if type(name) is str else None
+
+
+def _coro_name_of(task, coro):
+    if coro is None:
+        if PY == (3, 12) and task._state != "PENDING":
+            return "?"  # get_coro() of a finished eager task crashes 3.12.1 (see drain.coro_name)
+        try:
+            coro = task.get_coro()
+        except Exception:
+            return "?"
+        if coro is None:
+            return "?"
+    return _qualname(coro)
+
+
 def _foreign_task_id(task, st, created=False, coro=None):
     """Id of a task Loopscope did not create (a user's task factory, or a Task
     constructed directly): adopted on first sight."""
@@ -404,7 +425,10 @@ def _foreign_task_id(task, st, created=False, coro=None):
             if frame is not None:
                 site = session.site_for(frame.f_code, frame.f_lineno, events_)
         eager = bool(created and task._state != "PENDING" or getattr(task, "_fut_waiter", None) is not None)
-        events_.append((R.E_TASK_CREATED, tid, st.id if st else None, R.now_ns(), task, site, None, eager, coro))
+        # Names as strings now, as _create_task does: the task in the event would
+        # live until the drain runs, so a dropped pending task would outlive
+        # gc.collect() ("Task was destroyed but it is pending!" late).
+        events_.append((R.E_TASK_CREATED, tid, st.id if st else None, R.now_ns(), _name_of(task), site, None, eager, _coro_name_of(task, coro)))
         if task._state != "PENDING":
             events_.append(_done_event(tid, R.now_ns(), task))
     return tid
