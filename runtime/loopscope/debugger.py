@@ -60,6 +60,7 @@ MONITORING = PY >= (3, 12)
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__))
 _ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__))
 _CancelledError = asyncio.CancelledError
+_CREATE_TASK_CODE = getattr(aio_tasks.create_task, "__code__", None)
 _QUIET_EXCEPTIONS = (StopIteration, StopAsyncIteration, GeneratorExit, _CancelledError)
 MAX_CHILDREN = 1000  # variables listed at once when the debugger asks for no page
 EVAL_DEADLINE_S = 10.0
@@ -567,20 +568,33 @@ class Debugger:
         return False
 
     def _task_condition(self, filt, task):
+        return self._label_condition(filt, _task_label(task, self.session))
+
+    def _label_condition(self, filt, label):
         cond = self.filter_conditions.get(filt)
         if not cond:
             return True
-        label = _task_label(task, self.session)
         return any(c.strip() and c.strip() in label for c in cond.split(","))
 
     # -- loop-event hooks (hooks.debug_hooks, on the loop thread) -----------------------
 
     def task_created(self, loop, task):
         try:
-            if "task-created" not in self.filters or not self._task_condition("task-created", task):
+            if "task-created" not in self.filters:
                 return
-            frame = _user_caller(sys._getframe(2))
-            self._stop(frame, "task created", "Task created: %s" % _task_label(task, self.session))
+            caller = sys._getframe(2)
+            label = _task_label(task, self.session)
+            # Before 3.12 asyncio.create_task(coro, name=...) names the task after
+            # the loop made it: read the name it is about to get.
+            f = caller
+            while f is not None and f.f_code.co_filename.startswith(_ASYNCIO_DIR):
+                if f.f_code is _CREATE_TASK_CODE and f.f_locals.get("name") is not None:
+                    label = "%s %s()" % (safe_str(f.f_locals["name"]), drain.coro_name(task))
+                    break
+                f = f.f_back
+            if not self._label_condition("task-created", label):
+                return
+            self._stop(_user_caller(caller), "task created", "Task created: %s" % label)
         except Exception:
             self._internal("task created")
 
@@ -1020,7 +1034,7 @@ class Debugger:
         waiter = getattr(task, "_fut_waiter", None)
         wid = None
         if waiter is not None:
-            wid = drain.task_id(waiter, self.session) or self.session.fut_ids.get(waiter) or None
+            wid = drain.task_id(waiter, self.session) or self.session.future_id(waiter) or None
         stop = self.stop
         return {
             "task": tid,

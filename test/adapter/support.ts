@@ -66,6 +66,9 @@ export interface BreakpointSpec {
   logMessage?: string;
 }
 
+/** Exception filters: ids, or the whole setExceptionBreakpoints arguments (with conditions). */
+export type Filters = string[] | DebugProtocol.SetExceptionBreakpointsArguments;
+
 export interface Timed {
   readonly at: number;
   readonly event: DebugProtocol.Event;
@@ -161,7 +164,7 @@ export class Session {
   async launch(
     config: Record<string, unknown>,
     breakpoints: Record<string, BreakpointSpec[]> = {},
-    filters?: string[],
+    filters?: Filters,
   ): Promise<DebugProtocol.LaunchResponse> {
     const init = this.until("initialized");
     const launched = this.dc.launch({ python: PYTHON, ...config });
@@ -173,7 +176,7 @@ export class Session {
   async attach(
     config: Record<string, unknown>,
     breakpoints: Record<string, BreakpointSpec[]> = {},
-    filters?: string[],
+    filters?: Filters,
   ): Promise<DebugProtocol.AttachResponse> {
     const init = this.until("initialized");
     await this.dc.initializeRequest({
@@ -188,11 +191,13 @@ export class Session {
     return attached;
   }
 
-  private async configure(breakpoints: Record<string, BreakpointSpec[]>, filters?: string[]): Promise<void> {
+  private async configure(breakpoints: Record<string, BreakpointSpec[]>, filters?: Filters): Promise<void> {
     for (const [path, bps] of Object.entries(breakpoints)) {
       await this.dc.setBreakpointsRequest({ source: { path }, breakpoints: bps });
     }
-    if (filters !== undefined) await this.dc.setExceptionBreakpointsRequest({ filters });
+    if (filters !== undefined) {
+      await this.dc.setExceptionBreakpointsRequest(Array.isArray(filters) ? { filters } : filters);
+    }
     await this.dc.configurationDoneRequest();
   }
 
