@@ -325,6 +325,12 @@ def _run_debug(self, handle):
             base_events.logger.warning("Executing %s took %.3f seconds", base_events._format_handle(handle), dt)
     finally:
         self._current_handle = None
+        # A failed task's traceback reaches this frame (f_back) once it has
+        # returned: `handle` (and through it the task) must not be left in it,
+        # or the task lives on in a cycle and "exception was never retrieved"
+        # waits for the GC (3.12+ in debug mode). asyncio's _run_once runs the
+        # handle in its own frame and clears `handle` for the same reason.
+        handle = None
 
 
 # -- tasks --------------------------------------------------------------------------
