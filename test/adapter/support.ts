@@ -168,6 +168,7 @@ export class Session {
   ): Promise<DebugProtocol.LaunchResponse> {
     const init = this.until("initialized");
     const launched = this.dc.launch({ python: PYTHON, ...config });
+    launched.catch(() => undefined); // a launch may fail before configuration is done: the caller sees it below
     await init;
     await this.configure(breakpoints, filters);
     return launched;
@@ -186,6 +187,7 @@ export class Session {
       pathFormat: "path",
     });
     const attached = this.dc.attachRequest(config as DebugProtocol.AttachRequestArguments);
+    attached.catch(() => undefined); // see launch()
     await init;
     await this.configure(breakpoints, filters);
     return attached;

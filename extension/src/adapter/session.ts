@@ -201,6 +201,8 @@ export class LoopscopeSession extends DebugSession {
   /** Tasks a threads response listed: their exit is reported with a thread event. */
   private readonly listedTasks = new Set<number>();
   private stopped = false;
+  /** What the current stop is: the runtime's debugger ("debug") or a loop parked by pause/loop step ("loop"). */
+  private stopKind: "debug" | "loop" = "debug";
   private pausePending = false;
   private stepLoopPending = false;
   private pauseNotice: NodeJS.Timeout | null = null;
@@ -295,6 +297,7 @@ export class LoopscopeSession extends DebugSession {
     switch (msg.kind) {
       case "debug/stopped": {
         this.stopped = true;
+        this.stopKind = "debug";
         this.pausePending = false;
         this.stepLoopPending = false;
         this.clearPauseNotice();
@@ -329,6 +332,7 @@ export class LoopscopeSession extends DebugSession {
           this.stepLoopPending = false;
           this.clearPauseNotice();
           this.stopped = true;
+          this.stopKind = "loop";
           this.resetStopState();
           void this.reportLoopStop(msg.loop, reason);
         }
@@ -551,7 +555,7 @@ export class LoopscopeSession extends DebugSession {
   private earlyExitMessage(code: number | null, signal: NodeJS.Signals | null, stderr: string): string {
     const said = loopscopeMessage(stderr);
     if (said !== null) {
-      const syntax = /^(.*):(\d+)(?::(\d+))?: (SyntaxError|IndentationError|TabError): (.*)$/.exec(said);
+      const syntax = /^(.*?):(\d+)(?::(\d+))?: (SyntaxError|IndentationError|TabError): (.*)$/.exec(said);
       if (syntax) return `Syntax error in ${syntax[1]} at line ${syntax[2]}: ${syntax[5]} (${syntax[4]})`;
       const missing = /^can't open file '?(.*?)'?: \[Errno (\d+)\] (.*)$/.exec(said);
       if (missing) return `Program not found: ${missing[1]} (${missing[3]})`;
@@ -995,12 +999,15 @@ export class LoopscopeSession extends DebugSession {
   }
 
   protected override async continueRequest(response: DebugProtocol.ContinueResponse): Promise<void> {
+    // Running from now on: the next stop may come before the answer does.
+    const wasStopped = this.stopped;
+    this.resumed();
     try {
       await this.request("continue");
-      this.resumed();
       response.body = { allThreadsContinued: true };
       this.sendResponse(response);
     } catch (err) {
+      this.stopped = wasStopped;
       this.fail(response, message(err), false);
     }
   }
@@ -1011,13 +1018,21 @@ export class LoopscopeSession extends DebugSession {
       this.fail(response, `Unknown thread ${threadId}.`, false);
       return;
     }
+    // Stepping an OS thread stopped by a pause runs one loop iteration: the loop may park again
+    // (loop/paused) before the answer comes back, so that stop is expected from now on.
+    const loopStep = key.kind === "os" && this.stopKind === "loop" && kind !== "into";
+    if (loopStep) this.stepLoopPending = true;
+    // Running from now on: the stop that ends the step may come before the answer does.
+    const wasStopped = this.stopped;
+    this.resumed();
     try {
       const args = key.kind === "task" ? { kind, task: key.id } : { kind, thread: key.ident };
       const body = await this.request<{ kind?: string; loops?: number[] }>("step", args);
-      this.resumed();
-      if (body.loops !== undefined) this.stepLoopPending = true;
+      if (body.loops === undefined) this.stepLoopPending = false;
       this.sendResponse(response);
     } catch (err) {
+      this.stepLoopPending = false;
+      this.stopped = wasStopped;
       this.fail(response, message(err), false);
     }
   }
@@ -1048,9 +1063,10 @@ export class LoopscopeSession extends DebugSession {
       this.sendResponse(response);
       return;
     }
+    // Pending before the request: the loop may park (loop/paused) before the answer comes back.
+    this.pausePending = true;
     try {
       await this.request("pause");
-      this.pausePending = true;
       this.sendResponse(response);
       this.clearPauseNotice();
       this.pauseNotice = setTimeout(() => {
@@ -1069,6 +1085,7 @@ export class LoopscopeSession extends DebugSession {
         this.say(`Pause requested: ${why}`);
       }, PAUSE_NOTICE_MS);
     } catch (err) {
+      this.pausePending = false;
       this.fail(response, message(err), false);
     }
   }
