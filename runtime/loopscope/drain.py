@@ -103,6 +103,7 @@ class Drainer:
         self.thread = threading.Thread(target=self._run, name="loopscope-drain", daemon=True)
         self.send_lock = threading.Lock()
         self._last_sample = 0
+        self._sent_dropped = 0
         self._signatures = {}
         # Ids whose */created event has been sent: only those are sampled, so a
         # sample never reaches the debugger before what it describes.
@@ -132,27 +133,36 @@ class Drainer:
                 hooks.uninstall()
                 return
 
-    def drain_once(self, force_sample=False):
-        with self.send_lock:
-            s = self.session
-            events = []
-            for st, steps, futs, fdone, evs in s.take():
-                self._convert_chunk(st, steps, futs, fdone, evs, events)
-            pruned = s.prune()
-            if pruned:
-                ts = self._rel(R.now_ns())
-                data = []
-                for fid, fut in pruned:
-                    data += (fid, ts, _STATE_CODES[future_state(fut)])
-                events.append({"kind": P.FUTURE_DONE_BATCH, "data": data})
-            now = R.now_ns()
-            if force_sample or now - self._last_sample >= SAMPLE_NS:
-                self._last_sample = now
-                self._sample(events, now)
-            if events or s.dropped != getattr(self, "_sent_dropped", 0):
-                self._sent_dropped = s.dropped
-                self.seq += 1
-                self.sink.send({"kind": P.EVENTS_BATCH, "seq": self.seq, "events": events, "dropped": s.dropped})
+    def drain_once(self, force_sample=False, lock_timeout=-1):
+        # The final drain waits a bounded time for a drain thread stuck on a
+        # sink that stopped reading; the program's exit never hangs on us.
+        if not self.send_lock.acquire(timeout=lock_timeout):
+            return
+        try:
+            self._drain_locked(force_sample)
+        finally:
+            self.send_lock.release()
+
+    def _drain_locked(self, force_sample):
+        s = self.session
+        events = []
+        for st, steps, futs, fdone, evs in s.take():
+            self._convert_chunk(st, steps, futs, fdone, evs, events)
+        pruned = s.prune()
+        if pruned:
+            ts = self._rel(R.now_ns())
+            data = []
+            for fid, fut in pruned:
+                data += (fid, ts, _STATE_CODES[future_state(fut)])
+            events.append({"kind": P.FUTURE_DONE_BATCH, "data": data})
+        now = R.now_ns()
+        if force_sample or now - self._last_sample >= SAMPLE_NS:
+            self._last_sample = now
+            self._sample(events, now)
+        if events or s.dropped != self._sent_dropped:
+            self._sent_dropped = s.dropped
+            self.seq += 1
+            self.sink.send({"kind": P.EVENTS_BATCH, "seq": self.seq, "events": events, "dropped": s.dropped})
 
     def _rel(self, ts):
         return ts - self.session.origin_ns

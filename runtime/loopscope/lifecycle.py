@@ -148,7 +148,7 @@ class Runtime:
             s = self.session
             for st in list(s.loops.values()):
                 s.flush(st)
-            self.drainer.drain_once(force_sample=True)
+            self.drainer.drain_once(force_sample=True, lock_timeout=5)
             self.sink.send({"kind": P.PROGRAM_EXIT, "code": int(self.exit_code), "ts": R.now_ns() - s.origin_ns})
         except Exception:
             try:

@@ -6,12 +6,15 @@ a program's binary or odd text from breaking the framing). Lines longer than
 """
 import hmac
 import json
+import os
 import socket
+import struct
 import threading
 
 from . import _protocol as P
 
 MAX_LINE = 4 * 1024 * 1024
+SEND_TIMEOUT_S = int(os.environ.get("LOOPSCOPE_SEND_TIMEOUT", "10") or 10)
 HANDSHAKE_TIMEOUT_S = 10.0
 
 
@@ -58,6 +61,12 @@ class Channel:
 
     def __init__(self, sock):
         self.sock = sock
+        # A debugger that stops reading must not hang the program: sends give
+        # up after SEND_TIMEOUT_S (receives keep blocking, for the control thread).
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", SEND_TIMEOUT_S, 0))
+        except (OSError, AttributeError, struct.error):
+            pass
         self.rfile = sock.makefile("rb")
         self.lock = threading.Lock()
         self.closed = False

@@ -188,6 +188,46 @@ class BadInput(unittest.TestCase):
         self.assertEqual(received[0]["token"], "not-the-token")
         self.assertEqual(received[1], b"")
 
+    def test_a_debugger_that_stops_reading_never_hangs_the_program(self):
+        srv = socket.socket()
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(1)
+        conns = []
+
+        def adapter():
+            conn, _ = srv.accept()
+            conn.makefile("rb").readline()  # the hello
+            conn.sendall(b'{"kind":"session/welcome","protocol":"1.1","role":"adapter"}\n')
+            conns.append(conn)  # ...and never reads again
+
+        t = threading.Thread(target=adapter)
+        t.start()
+        p = Program(
+            """
+            import asyncio
+            async def spin(i):
+                for _ in range(20):
+                    await asyncio.sleep(0)
+                return "x" * 150
+            async def main():
+                await asyncio.gather(*[spin(i) for i in range(20000)])
+                print("finished")
+            asyncio.run(main())
+            """
+        )
+        e = env()
+        e["LOOPSCOPE_SEND_TIMEOUT"] = "1"
+        r = subprocess.run(
+            [sys.executable, "-m", "loopscope", "run", "--connect", "127.0.0.1:%d" % srv.getsockname()[1], "--token", "t", "--", p.path],
+            cwd=p.dir, env=e, capture_output=True, timeout=120,
+        )
+        t.join(10)
+        for c in conns:
+            c.close()
+        srv.close()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, b"finished\n")
+
     def test_report_errors(self):
         d = tempfile.mkdtemp()
         bad = os.path.join(d, "bad.jsonl")
