@@ -356,13 +356,18 @@ def _create_task(self, coro, **kwargs):
         st = _state_of(self)
         tid = s.next_id()
         events_ = _events_for(st)
-        frame = _user_frame(sys._getframe(1))
+        try:
+            caller = sys._getframe(1)
+        except ValueError:  # called straight from C (an embedding host): no Python caller
+            caller = None
+        frame = _user_frame(caller)
         site = s.site_for(frame.f_code, frame.f_lineno, events_) if frame is not None else None
         parent = _current_task(self)
         parent_id = _id_of(parent, st) if parent is not None else None
     except Exception:
         _fail("create_task hook")
-        return _originals["create_task"](self, coro, **kwargs)
+        # _fail uninstalled the hooks: the class has its own create_task back.
+        return base_events.BaseEventLoop.create_task(self, coro, **kwargs)
     task = Task.__new__(Task, coro, loop=self)
     task._ls_id = tid
     ts = R.now_ns()
