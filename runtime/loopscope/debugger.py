@@ -336,13 +336,25 @@ def _user_caller(frame):
     return None
 
 
+def _coro_name(task):
+    name = drain.coro_name(task)
+    if name == "?":
+        # A finished task whose coroutine may not be read (3.12): a failed one
+        # still names it in its traceback, which starts at the coroutine's frame.
+        tb = getattr(getattr(task, "_exception", None), "__traceback__", None)
+        if tb is not None:
+            code = tb.tb_frame.f_code
+            name = getattr(code, "co_qualname", code.co_name)
+    return name
+
+
 def _task_label(task, session):
     tid = drain.task_id(task, session)
     try:
         name = task.get_name()
     except Exception:
         name = "Task-%s" % tid
-    return "%s %s()" % (safe_str(name), drain.coro_name(task))
+    return "%s %s()" % (safe_str(name), _coro_name(task))
 
 
 def _exc_text(exc):
@@ -379,6 +391,7 @@ class Debugger:
         self.just_my_code = True
         self.entry = None  # canon file whose first line stops ("stopOnEntry")
         self.entry_file = None  # the program's file, for stopOnEntry
+        self.stop_on_entry = False
         self.stop = None
         self.step = None
         self.pause_wanted = False
@@ -806,8 +819,8 @@ class Debugger:
         with self.cond:
             self.attached = True
             self.gone = False
-            if args.get("stop_on_entry") and self.entry_file:
-                self.entry = canon(self.entry_file)
+            # hold() turns this into the entry stop (it may not have been called yet).
+            self.stop_on_entry = bool(args.get("stop_on_entry"))
             self.started = True
             self.cond.notify_all()
         self.reconfigure()
@@ -1040,7 +1053,7 @@ class Debugger:
             "task": tid,
             "loop": st.id if st is not None else 0,
             "name": safe_str(task.get_name()),
-            "coro": drain.coro_name(task),
+            "coro": _coro_name(task),
             "state": "running" if running else drain.future_state(task),
             "waits": wid,
             "waits_repr": safe_repr(waiter, 80) if waiter is not None and not wid else None,
@@ -1725,5 +1738,8 @@ def hold(rt, target):
             d.cond.wait(0.5)
     if not d.started:
         return False
+    if d.stop_on_entry and d.entry_file:
+        d.entry = canon(d.entry_file)
+        d.reconfigure()
     d.backend.prepare_thread(sys._getframe(1))
     return True
