@@ -271,6 +271,16 @@ class SeedFixturesTest(_ProgramsUnderLoopscope):
         self._check("record")
 
 
+# The examples keep their real, watchable timings (~40 s a pass), so they are
+# compared on the two interpreters CI cares most about; the seed fixtures run
+# on every one. LOOPSCOPE_TEST_EXAMPLES=all compares them everywhere.
+EXAMPLE_PYTHONS = ((3, 11), (3, 13))
+
+
+@unittest.skipUnless(
+    os.environ.get("LOOPSCOPE_TEST_EXAMPLES") == "all" or sys.version_info[:2] in EXAMPLE_PYTHONS,
+    "examples are compared on 3.11 and 3.13 (LOOPSCOPE_TEST_EXAMPLES=all for every interpreter)",
+)
 class ExamplesTest(_ProgramsUnderLoopscope):
     folder = EXAMPLES_DIR
 
