@@ -33,7 +33,7 @@ const SHOTS: Shot[] = [
   { tab: "tasks", trace: "producer_consumer", until: consumersWaiting, select: "consumer-2", name: "tasks" },
   { tab: "graph", trace: "producer_consumer", until: consumersWaiting, select: "consumer-2", name: "graph" },
   { tab: "queues", trace: "producer_consumer", until: consumersWaiting, select: "consumer-2", name: "queues" },
-  { tab: "timeline", trace: "blocking_loop", select: "heartbeat", name: "timeline" },
+  { tab: "timeline", trace: "blocking_loop", select: "coro:blocking", name: "timeline" },
   { tab: "graph", trace: "await_cycle", select: "first", name: "deadlock" },
 ];
 

@@ -19,7 +19,9 @@ import type { AwaitGraph, GraphEdge, GraphNode } from "../../../model/graph";
 
 export const NODE_H = 24;
 const GAP_IN_LAYER = 10;
-const GAP_BETWEEN_LAYERS = 44;
+/** Between a node and the leaf folded into its box. */
+const INLINE_GAP = 36;
+const GAP_BETWEEN_LAYERS = 56;
 const COMP_GAP = 24;
 /** Components above this size use the linear-time DFS decrossing instead of two-layer sweeps. */
 const SMALL_COMPONENT = 120;
@@ -213,23 +215,24 @@ export function components(g: AwaitGraph): Component[] {
     out.set(n.id, []);
     inn.set(n.id, []);
   }
+  const seenEdges = new Set<string>();
   for (const e of g.edges) {
     if (!isLayoutEdge(e) || e.from === e.to) continue;
     const o = out.get(e.from);
     const i = inn.get(e.to);
     if (o === undefined || i === undefined) continue;
-    if (!o.includes(e.to)) {
-      o.push(e.to);
-      i.push(e.from);
-    }
+    const k = edgeKey(e.from, e.to);
+    if (seenEdges.has(k)) continue;
+    seenEdges.add(k);
+    o.push(e.to);
+    i.push(e.from);
   }
-  const rank = (id: number): string => {
-    const n = nodeById.get(id)!;
-    return `${kindLabel(n)}${nodeWidth(n)}:${out.get(id)!.length}:${inn.get(id)!.length}`;
-  };
+  const ranks = new Map<number, string>();
+  for (const [id, n] of nodeById)
+    ranks.set(id, `${kindLabel(n)}${nodeWidth(n)}:${out.get(id)!.length}:${inn.get(id)!.length}`);
   const cmp = (a: number, b: number): number => {
-    const ra = rank(a);
-    const rb = rank(b);
+    const ra = ranks.get(a)!;
+    const rb = ranks.get(b)!;
     return ra < rb ? -1 : ra > rb ? 1 : a - b;
   };
 
@@ -292,7 +295,17 @@ export function components(g: AwaitGraph): Component[] {
   return comps;
 }
 
-/** Lays out one component with d3-dag's Sugiyama (top to bottom there, turned left to right here). */
+/**
+ * Lays out one component with d3-dag's Sugiyama (top to bottom there, turned
+ * left to right here).
+ *
+ * Pendant leaves (a node whose only link is from a parent that has no other
+ * child: the sleep a worker awaits, the queue-get future of a consumer) are
+ * not handed to d3-dag: the parent's box is made wide enough for both and the
+ * leaf is drawn in the right part of it. d3-dag reserves the space, so
+ * nothing overlaps; it just has half the nodes to arrange in the common
+ * "many tasks, each awaiting its own future" shape.
+ */
 function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNode>): CompLayout {
   const n = comp.ids.length;
   const widths = comp.ids.map((id) => nodeWidth(nodeById.get(id)!));
@@ -305,27 +318,79 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
     ys[0] = NODE_H / 2;
     return { xs, ys, routes, w: widths[0]!, h: NODE_H };
   }
+  const outDeg = new Int32Array(n);
+  const inDeg = new Int32Array(n);
+  for (const [a, b] of comp.pairs) {
+    outDeg[a]!++;
+    inDeg[b]!++;
+  }
+  /** leafOf[parent] = its folded leaf, or -1; folded[leaf] = true. */
+  const leafOf = new Int32Array(n).fill(-1);
+  const folded = new Uint8Array(n);
+  for (const [a, b] of comp.pairs) {
+    if (outDeg[a] === 1 && inDeg[b] === 1 && outDeg[b] === 0 && inDeg[a]! + outDeg[a]! < n - 1) {
+      leafOf[a] = b;
+      folded[b] = 1;
+    }
+  }
+  // A box's extent along the layers: the node, plus its folded leaf.
+  const span = widths.map((w, i) => (leafOf[i]! >= 0 ? w + INLINE_GAP + widths[leafOf[i]!]! : w));
+
   const g = dagGraph<number, undefined>();
-  const dn = comp.ids.map((_, i) => g.node(i));
-  for (const [a, b] of comp.pairs) g.link(dn[a]!, dn[b]!);
+  const dn = comp.ids.map((_, i) => (folded[i] === 1 ? null : g.node(i)));
+  for (const [a, b] of comp.pairs) {
+    const da = dn[a];
+    const db = dn[b];
+    if (da != null && db != null) g.link(da, db);
+  }
+  const arranged = g.nnodes();
+  let maxSpan = 0;
+  for (let i = 0; i < n; i++) if (folded[i] === 0) maxSpan = Math.max(maxSpan, span[i]!);
   // In d3-dag's frame layers stack downwards: a node's extent across the layer is its
-  // height here, along the layer direction its width (the frame is transposed below).
+  // height here, along the layer direction its span (the frame is transposed below).
   const layout = sugiyama()
     .layering(layeringLongestPath())
-    .decross(n <= SMALL_COMPONENT ? decrossTwoLayer() : decrossDfs())
+    .decross(arranged <= SMALL_COMPONENT ? decrossTwoLayer() : decrossDfs())
     .coord(coordGreedy())
-    .nodeSize((node: { data: number }) => [NODE_H, widths[node.data]!] as const)
+    // Big components: one size for all (a layer is as wide as its widest box anyway), which
+    // keeps d3-dag on its fast path; small ones: each box its own span.
+    .nodeSize(
+      arranged <= SMALL_COMPONENT
+        ? (node: { data: number }) => [NODE_H, span[node.data]!] as const
+        : ([NODE_H, maxSpan] as const),
+    )
     .gap([GAP_IN_LAYER, GAP_BETWEEN_LAYERS]);
-  const { width, height } = layout(g);
+  const { width, height } =
+    arranged > 1 ? layout(g) : { width: NODE_H, height: span[dn.findIndex((d) => d !== null)]! };
+  if (arranged === 1) {
+    for (const node of g.nodes()) {
+      node.x = NODE_H / 2;
+      node.y = height / 2;
+    }
+  }
   for (const node of g.nodes()) {
-    xs[node.data] = node.y;
-    ys[node.data] = node.x;
+    const i = node.data;
+    const box = arranged <= SMALL_COMPONENT ? span[i]! : maxSpan;
+    // The node at the left end of its box, its leaf (if any) at the right end.
+    const left = node.y - box / 2;
+    xs[i] = leafOf[i]! >= 0 ? left + widths[i]! / 2 : node.y;
+    ys[i] = node.x;
+    const leaf = leafOf[i]!;
+    if (leaf >= 0) {
+      xs[leaf] = left + span[i]! - widths[leaf]! / 2;
+      ys[leaf] = node.x;
+      routes.set(edgeKey(i, leaf), [
+        [xs[i]!, node.x],
+        [xs[leaf]!, node.x],
+      ]);
+    }
   }
   for (const link of g.links()) {
-    routes.set(
-      edgeKey(link.source.data, link.target.data),
-      link.points.map(([x, y]) => [y, x]),
-    );
+    const pts = link.points.map(([x, y]) => [y, x] as [number, number]);
+    // Start and end at the nodes themselves (a box with a folded leaf is wider than its node).
+    pts[0] = [xs[link.source.data]!, ys[link.source.data]!];
+    pts[pts.length - 1] = [xs[link.target.data]!, ys[link.target.data]!];
+    routes.set(edgeKey(link.source.data, link.target.data), pts);
   }
   return { xs, ys, routes, w: height, h: width };
 }

@@ -265,6 +265,11 @@ export class GraphView {
         const t0 = performance.now();
         this.lay = this.layoutEngine.layout(g);
         this.lastLayoutMs = performance.now() - t0;
+        // For the benchmark (bench/webview-bench.ts) and for anyone wondering why a big graph is slow.
+        this.el.dataset.layoutMs = this.lastLayoutMs.toFixed(1);
+        this.el.dataset.layoutNodes = String(g.nodes.length);
+        this.el.dataset.layoutComponents = String(this.lay.components);
+        this.el.dataset.layoutComputed = String(this.lay.computed);
         this.lastLayoutAt = performance.now();
         this.structureSig = sig;
         this.graph = g;
@@ -320,60 +325,65 @@ export class GraphView {
         deadlock: inCycle.has(e.from) && inCycle.has(e.to) && e.type !== "created-by",
       });
     }
+    // Elements remember what they show (`lsKey`): an update touches only what changed, so
+    // a state change on a big graph does not rewrite thousands of attributes.
     this.edgesG
       .selectAll<SVGPathElement, EdgeDatum>("path.edge")
       .data(edges, (d) => d.key)
       .join("path")
-      .attr("class", (d) => `edge e-${d.e.type}${d.deadlock ? " deadlock" : ""}`)
-      .attr("data-from", (d) => d.e.from)
-      .attr("data-to", (d) => d.e.to)
-      .attr("data-type", (d) => d.e.type)
-      .attr("d", (d) => d.d)
-      .attr("marker-end", (d) =>
-        d.deadlock
-          ? "url(#ls-arrow-deadlock)"
-          : d.e.type === "created-by"
-            ? "url(#ls-arrow-created)"
-            : "url(#ls-arrow)",
-      );
+      .each(function (d) {
+        const el = this as SVGPathElement & { lsKey?: string };
+        const cls = `edge e-${d.e.type}${d.deadlock ? " deadlock" : ""}`;
+        const key = `${cls}|${d.d}`;
+        if (el.lsKey === key) return;
+        el.lsKey = key;
+        el.setAttribute("class", cls);
+        el.setAttribute("data-from", String(d.e.from));
+        el.setAttribute("data-to", String(d.e.to));
+        el.setAttribute("data-type", d.e.type);
+        el.setAttribute("d", d.d);
+        el.setAttribute(
+          "marker-end",
+          d.deadlock
+            ? "url(#ls-arrow-deadlock)"
+            : d.e.type === "created-by"
+              ? "url(#ls-arrow-created)"
+              : "url(#ls-arrow)",
+        );
+      });
 
     const nodes = g.nodes.filter((n) => lay.nodes.has(n.id));
-    const sel = this.nodesG
+    this.nodesG
       .selectAll<SVGGElement, GraphNode>("g.node")
       .data(nodes, (d) => d.id)
       .join((enter) => {
         const ge = enter.append("g").attr("class", "node");
         ge.append("rect");
-        ge.append("text").attr("class", "label");
+        ge.append("text").attr("class", "label").attr("x", 8).attr("dy", "0.35em");
         ge.append("title");
         return ge;
-      });
-    sel
-      .attr("data-id", (d) => d.id)
-      .attr("data-type", (d) => d.type)
-      .attr("data-kind", (d) => d.kind)
-      .attr("data-state", (d) => d.state)
-      .attr("transform", (d) => {
+      })
+      .each(function (d) {
+        const el = this as SVGGElement & { lsKey?: string };
         const p = lay.nodes.get(d.id)!;
-        return `translate(${p.x - p.w / 2},${p.y - p.h / 2})`;
+        const key = `${p.x},${p.y},${p.w},${p.h}|${d.type}|${d.kind}|${d.state}|${d.label}`;
+        if (el.lsKey === key) return;
+        el.lsKey = key;
+        el.setAttribute("data-id", String(d.id));
+        el.setAttribute("data-type", d.type);
+        el.setAttribute("data-kind", d.kind);
+        el.setAttribute("data-state", d.state);
+        el.setAttribute("transform", `translate(${p.x - p.w / 2},${p.y - p.h / 2})`);
+        const rect = el.firstElementChild as SVGRectElement;
+        rect.setAttribute("width", String(p.w));
+        rect.setAttribute("height", String(p.h));
+        rect.setAttribute("rx", d.type === "task" ? "4" : d.type === "queue" || d.type === "sync" ? "2" : "12");
+        const text = rect.nextElementSibling as SVGTextElement;
+        text.setAttribute("y", String(p.h / 2));
+        text.textContent = truncate(TYPE_GLYPH[d.type] + nodeText(d), p.w);
+        (text.nextElementSibling as SVGTitleElement).textContent =
+          `${nodeText(d)} — ${d.type}${d.type === "task" ? "" : ` ${d.kind}`} #${d.id}${d.state ? `, ${d.state}` : ""}`;
       });
-    sel
-      .select("rect")
-      .attr("width", (d) => lay.nodes.get(d.id)!.w)
-      .attr("height", (d) => lay.nodes.get(d.id)!.h)
-      .attr("rx", (d) => (d.type === "task" ? 4 : d.type === "queue" || d.type === "sync" ? 2 : 12));
-    sel
-      .select<SVGTextElement>("text")
-      .attr("x", 8)
-      .attr("y", (d) => lay.nodes.get(d.id)!.h / 2)
-      .attr("dy", "0.35em")
-      .text((d) => truncate(TYPE_GLYPH[d.type] + nodeText(d), lay.nodes.get(d.id)!.w));
-    sel
-      .select("title")
-      .text(
-        (d) =>
-          `${nodeText(d)} — ${d.type}${d.type === "task" ? "" : ` ${d.kind}`} #${d.id}${d.state ? `, ${d.state}` : ""}`,
-      );
     this.restyle(inCycle);
   }
 
@@ -397,17 +407,17 @@ export class GraphView {
           .data()
           .map((d) => d.id),
       );
-    this.nodesG
-      .selectAll<SVGGElement, GraphNode>("g.node")
-      .attr(
-        "class",
-        (d) =>
-          `node t-${d.type} st-${d.state.replace(/[^a-z]/g, "") || "none"}${d.id === selId ? " selected" : ""}${near.has(d.id) ? " near" : ""}${cyc.has(d.id) ? " deadlock" : ""}`,
-      )
-      .attr("aria-selected", (d) => String(d.id === selId));
-    this.edgesG
-      .selectAll<SVGPathElement, EdgeDatum>("path.edge")
-      .classed("near", (d) => selId !== null && (d.e.from === selId || d.e.to === selId));
+    this.nodesG.selectAll<SVGGElement, GraphNode>("g.node").each(function (d) {
+      const cls = `node t-${d.type} st-${d.state.replace(/[^a-z]/g, "") || "none"}${d.id === selId ? " selected" : ""}${near.has(d.id) ? " near" : ""}${cyc.has(d.id) ? " deadlock" : ""}`;
+      if (this.getAttribute("class") !== cls) {
+        this.setAttribute("class", cls);
+        this.setAttribute("aria-selected", String(d.id === selId));
+      }
+    });
+    this.edgesG.selectAll<SVGPathElement, EdgeDatum>("path.edge").each(function (d) {
+      const near = selId !== null && (d.e.from === selId || d.e.to === selId);
+      if (this.classList.contains("near") !== near) this.classList.toggle("near", near);
+    });
     this.renderList();
   }
 
@@ -575,19 +585,26 @@ function mergeKnown(g: AwaitGraph, lay: LayoutResult): AwaitGraph {
 }
 
 /**
- * A "created by" link (not part of the layout): a curve from the child's left
- * side that bends away from the straight line, to the parent's top or bottom,
- * so that it does not run along the layout's own edges.
+ * A "created by" link (not part of the layout): a curve that leaves the
+ * child on the side facing the parent and bulges away from the straight
+ * line, so that it does not run along the layout's own edges.
  */
 function createdByCurve(a: PlacedNode, b: PlacedNode): string {
-  const x1 = a.x - a.w / 2;
-  const y1 = a.y;
-  const below = a.y > b.y;
-  const x2 = b.x + Math.min(b.w / 2 - 8, 24);
-  const y2 = below ? b.y + b.h / 2 : b.y - b.h / 2;
-  const dx = Math.max(30, Math.abs(x1 - x2) / 2);
-  const dy = Math.max(24, Math.abs(y1 - y2) / 3) * (below ? 1 : -1);
-  return `M${x1},${y1}C${x1 - dx},${y1} ${x2},${y2 + dy} ${x2},${y2}`;
+  const sameRow = Math.abs(a.y - b.y) < Math.max(a.h, b.h);
+  if (sameRow) {
+    const right = b.x > a.x;
+    const x1 = right ? a.x + a.w / 2 : a.x - a.w / 2;
+    const x2 = right ? b.x - b.w / 2 : b.x + b.w / 2;
+    const lift = Math.min(60, 18 + Math.abs(x2 - x1) / 6);
+    return `M${x1},${a.y - a.h / 4}C${x1},${a.y - lift} ${x2},${b.y - lift} ${x2},${b.y - b.h / 4}`;
+  }
+  const down = b.y > a.y;
+  const x1 = a.x - a.w / 4;
+  const y1 = down ? a.y + a.h / 2 : a.y - a.h / 2;
+  const x2 = b.x - b.w / 4;
+  const y2 = down ? b.y - b.h / 2 : b.y + b.h / 2;
+  const bend = Math.max(20, Math.abs(y2 - y1) / 2) * (down ? 1 : -1);
+  return `M${x1},${y1}C${x1 - 24},${y1 + bend} ${x2 - 24},${y2 - bend} ${x2},${y2}`;
 }
 
 /** A plain link between two boxes that the layout did not route. */

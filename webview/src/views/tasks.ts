@@ -163,17 +163,28 @@ export class TaskTable {
           return dir * (ka < kb ? -1 : ka > kb ? 1 : a.id - b.id);
         };
       };
-      const sorters: Record<SortKey, (a: TaskView, b: TaskView) => number> = {
-        id: num((t) => t.id),
-        name: str((t) => taskLabel(t)),
-        coro: str((t) => t.coro),
-        state: num((t) => STATE_ORDER[t.state]),
-        awaiting: str((t) => awaitingText(m, t)),
-        steps: num((t) => t.steps),
-        busy: num((t) => t.busyNs),
-        age: num((t) => age(t, now)),
+      // Only the chosen column's comparator is built (string keys are computed once per row).
+      const sorter = (k: SortKey): ((a: TaskView, b: TaskView) => number) => {
+        switch (k) {
+          case "id":
+            return (a, b) => dir * (a.id - b.id);
+          case "name":
+            return str((t) => taskLabel(t));
+          case "coro":
+            return str((t) => t.coro);
+          case "state":
+            return num((t) => STATE_ORDER[t.state]);
+          case "awaiting":
+            return str((t) => awaitingText(m, t));
+          case "steps":
+            return num((t) => t.steps);
+          case "busy":
+            return num((t) => t.busyNs);
+          case "age":
+            return num((t) => age(t, now));
+        }
       };
-      rows.sort(sorters[ui.sortKey]);
+      rows.sort(sorter(ui.sortKey));
     }
     this.rows = rows;
     this.rowsVersion = this.store.dataVersion;

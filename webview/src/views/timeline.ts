@@ -109,7 +109,8 @@ export class TimelineView {
     return this.scroller.clientWidth < 420 ? 84 : 140;
   }
   private plotWidth(): number {
-    return Math.max(50, this.scroller.clientWidth - this.labelWidth() - 8);
+    // Room on the right for the last tick's label.
+    return Math.max(50, this.scroller.clientWidth - this.labelWidth() - 28);
   }
 
   private render(): void {
@@ -192,7 +193,8 @@ export class TimelineView {
       .attr("y", LANE_H / 2)
       .attr("dy", "0.35em")
       .text((t) => {
-        const s = taskLabel(t);
+        // Unnamed tasks (Task-N) say which coroutine they run.
+        const s = /^Task-\d+$/.test(t.name) && t.coro !== "" ? `${t.name} ${t.coro}` : taskLabel(t);
         const max = Math.floor((lw - 8) / 6.5);
         return s.length > max ? `${s.slice(0, max - 1)}…` : s;
       });

@@ -1,0 +1,352 @@
+// Webview benchmark in headless Chromium (run by bench/webview-bench.mjs).
+// Prints figures; asserts nothing about time.
+//
+// 1. Updates: 10,000 live tasks, then updates of 1,000 events each (steps of
+//    random tasks that await new sleep futures, the futures they leave done,
+//    a few tasks finishing and new ones starting). The host's LoopModel takes
+//    a delta per update and posts it; the view applies it to its mirror and
+//    renders. Figures: the view's own apply + render time per update (the
+//    work, without waiting for the next frame), with the Tasks tab and with
+//    the Graph tab showing.
+// 2. Graph layout of ~5,000 nodes: (a) 2,500 tasks each awaiting its own
+//    sleep (2,500 components of the same shape), (b) one component: a gather
+//    of 2,500 tasks each awaiting a sleep. First layout and a re-pack.
+// 3. Memory over 1M events: model/synth's realistic stream (workers awaiting
+//    sleep / queue / lock futures, 1,000 alive at a time, 100,000 created)
+//    through the host model into the view, a delta every ~33k events; the
+//    page's JS heap after a GC at checkpoints, and the tasks the mirror holds.
+
+import { Harness, type HostedPage } from "../test/webview/harness";
+import { LoopModel } from "../model/loopModel";
+import { synthStream } from "../model/synth";
+import { hello, loopCreated, steps, taskCreated, taskDone, Batcher } from "../model/synth";
+import type { LoopEvent, WireMessage } from "../protocol/index";
+import { VIEW_PROTOCOL_VERSION } from "../model/viewProtocol";
+
+const arg = (name: string, dflt: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const TASKS = arg("tasks", 10_000);
+const UPDATES = arg("updates", 20);
+const PER_UPDATE = arg("events", 1_000);
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length === 0
+    ? NaN
+    : s.length % 2 === 1
+      ? s[(s.length - 1) / 2]!
+      : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const f1 = (x: number): string => x.toFixed(1);
+
+/** Posts a delta and waits until the view rendered it; returns the view's apply and render ms. */
+async function postDelta(p: HostedPage, model: LoopModel): Promise<{ apply: number; render: number; wall: number }> {
+  const delta = model.takeDelta();
+  const wall = await p.page.evaluate(
+    async (msg) => {
+      const root = document.querySelector('[data-testid="root"]')!;
+      const t0 = performance.now();
+      window.dispatchEvent(new MessageEvent("message", { data: msg }));
+      await new Promise<void>((ok) => {
+        const done = (): boolean => root.getAttribute("data-delta-seq") === String(msg.delta.seq);
+        if (done()) return ok();
+        const mo = new MutationObserver(() => {
+          if (done()) {
+            mo.disconnect();
+            ok();
+          }
+        });
+        mo.observe(root, { attributes: true });
+      });
+      return performance.now() - t0;
+    },
+    { v: VIEW_PROTOCOL_VERSION, kind: "delta" as const, delta },
+  );
+  await p.page.evaluate(() => new Promise((ok) => setTimeout(ok, 0)));
+  const apply = Number(await p.page.getAttribute('[data-testid="root"]', "data-apply-ms"));
+  const render = Number(await p.page.getAttribute('[data-testid="root"]', "data-render-ms"));
+  return { apply, render, wall };
+}
+
+/** A model with `n` live tasks, each awaiting its own sleep future. */
+class LiveProgram {
+  readonly model = new LoopModel();
+  private readonly b = new Batcher();
+  private now = 1_000;
+  private nextId = 10;
+  readonly live: number[] = [];
+  private readonly waits = new Map<number, number>();
+  constructor(readonly loop = 1) {
+    this.model.apply(hello());
+    this.model.apply(this.b.batch(loopCreated(loop, this.now)));
+  }
+  private batch(evs: LoopEvent[]): void {
+    this.model.apply(this.b.batch(...evs));
+  }
+  /** Starts n tasks, each runs one step and awaits a new sleep. */
+  start(n: number): void {
+    const evs: LoopEvent[] = [];
+    const futs: number[] = [];
+    const st: [number, number, number, number][] = [];
+    for (let i = 0; i < n; i++) {
+      const id = this.nextId++;
+      evs.push(taskCreated(id, this.loop, this.now, { name: `worker-${id}`, coro: "worker" }));
+      const f = this.nextId++;
+      futs.push(f, this.now, 0, 0, 0, this.now + 5_000_000_000);
+      st.push([id, this.now, this.now + 50, f]);
+      this.now += 60;
+      this.live.push(id);
+      this.waits.set(id, f);
+    }
+    evs.push({ kind: "future/created-batch", loop: this.loop, types: ["sleep"], data: futs });
+    evs.push(steps(this.loop, ...st));
+    this.batch(evs);
+  }
+  /** About `events` events: steps of random live tasks (their sleep done, a new one awaited), a few finish, as many start. */
+  update(events: number, rand: () => number): void {
+    const evs: LoopEvent[] = [];
+    const created: number[] = [];
+    const done: number[] = [];
+    const st: [number, number, number, number][] = [];
+    let n = 0;
+    const finishing: number[] = [];
+    while (n < events) {
+      const idx = Math.floor(rand() * this.live.length);
+      const id = this.live[idx]!;
+      const old = this.waits.get(id);
+      if (old !== undefined) {
+        done.push(old, this.now, 0);
+        n++;
+      }
+      if (rand() < 0.02 && finishing.length < 20) {
+        st.push([id, this.now, this.now + 40, 0]);
+        finishing.push(id);
+        this.live[idx] = this.live[this.live.length - 1]!;
+        this.live.pop();
+        this.waits.delete(id);
+        n += 2;
+      } else {
+        const f = this.nextId++;
+        created.push(f, this.now, 0, 0, 0, this.now + 5_000_000_000);
+        st.push([id, this.now, this.now + 40, f]);
+        this.waits.set(id, f);
+        n += 2;
+      }
+      this.now += 50;
+    }
+    evs.push({ kind: "future/created-batch", loop: this.loop, types: ["sleep"], data: created });
+    evs.push(steps(this.loop, ...st));
+    for (const id of finishing) evs.push(taskDone(id, this.now, "done", { result: "None" }));
+    evs.push({ kind: "future/done-batch", data: done });
+    this.batch(evs);
+    if (finishing.length > 0) this.start(finishing.length);
+  }
+}
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+async function updates(h: Harness, tab: "tasks" | "graph"): Promise<void> {
+  const p = await h.newPage(1280, 800);
+  await p.open(null);
+  const prog = new LiveProgram();
+  prog.start(TASKS);
+  await p.post({
+    v: VIEW_PROTOCOL_VERSION,
+    kind: "state",
+    snapshot: prog.model.snapshot(),
+    session: { source: "live", label: "bench", canCancel: true, canReveal: true, ended: false },
+  });
+  await p.tab(tab);
+  await p.page.waitForFunction(
+    (n) => document.querySelector('[data-testid="count-task-pending"]')?.textContent?.replace(/\s/g, "") === String(n),
+    TASKS,
+    { timeout: 60_000 },
+  );
+  const rand = rng(7);
+  const apply: number[] = [];
+  const render: number[] = [];
+  const wall: number[] = [];
+  for (let i = 0; i < UPDATES + 2; i++) {
+    prog.update(PER_UPDATE, rand);
+    const r = await postDelta(p, prog.model);
+    if (i < 2) continue; // warm-up
+    apply.push(r.apply);
+    render.push(r.render);
+    wall.push(r.wall);
+  }
+  const tot = apply.map((a, i) => a + render[i]!);
+  console.log(
+    `updates, ${tab} tab: ${TASKS} live tasks, ${PER_UPDATE} events/update, ${UPDATES} updates: ` +
+      `apply+render median ${f1(median(tot))} ms, p90 ${f1(pct(tot, 90))} ms, max ${f1(Math.max(...tot))} ms ` +
+      `(apply ${f1(median(apply))}, render ${f1(median(render))}); post-to-painted median ${f1(median(wall))} ms`,
+  );
+  if (tab === "graph") {
+    const ms = await p.page.getAttribute(".graph-view", "data-layout-ms");
+    const nodes = await p.page.getAttribute(".graph-view", "data-layout-nodes");
+    console.log(
+      `  (graph: last layout ${ms} ms for ${nodes} nodes; a big graph is laid out again at most every 1.5 s)`,
+    );
+  }
+  await p.page.close();
+}
+
+async function layout(h: Harness): Promise<void> {
+  for (const shape of ["separate", "gather"] as const) {
+    const p = await h.newPage(1280, 800);
+    await p.open(null);
+    const m = new LoopModel();
+    const b = new Batcher();
+    m.apply(hello());
+    const evs: LoopEvent[] = [loopCreated(1, 0)];
+    const N = 2_500;
+    const main = 5;
+    evs.push(taskCreated(main, 1, 1, { name: "main", coro: "main" }));
+    const futs: number[] = [];
+    const st: [number, number, number, number][] = [];
+    let id = 100;
+    const kids: number[] = [];
+    for (let i = 0; i < N; i++) {
+      const t = id++;
+      const f = id++;
+      kids.push(t);
+      evs.push(
+        taskCreated(t, 1, 10 + i, { name: `fetch-${i}`, coro: "fetch", parent: shape === "gather" ? main : null }),
+      );
+      futs.push(f, 10 + i, 0, 0, 0, 1e12);
+      st.push([t, 20 + 3 * i, 21 + 3 * i, f]);
+    }
+    evs.push({ kind: "future/created-batch", loop: 1, types: ["sleep"], data: futs });
+    const gather = id;
+    if (shape === "gather") {
+      evs.push({
+        kind: "future/created",
+        future: gather,
+        loop: 1,
+        ts: 5,
+        type: "gather",
+        site: null,
+        owner: null,
+        children: kids,
+        due_ns: null,
+      });
+      st.unshift([main, 2, 3, gather]);
+    }
+    evs.push(steps(1, ...st));
+    m.apply(b.batch(...evs));
+    await p.post({
+      v: VIEW_PROTOCOL_VERSION,
+      kind: "state",
+      snapshot: m.snapshot(),
+      session: { source: "live", label: "bench", canCancel: false, canReveal: false, ended: false },
+    });
+    await p.page.click('[data-tab="graph"]');
+    await p.page.waitForSelector(".graph-view[data-layout-ms]", { timeout: 120_000 });
+    const first = await p.page.getAttribute(".graph-view", "data-layout-ms");
+    const nodes = await p.page.getAttribute(".graph-view", "data-layout-nodes");
+    const comps = await p.page.getAttribute(".graph-view", "data-layout-components");
+    const computed = await p.page.getAttribute(".graph-view", "data-layout-computed");
+    // Re-layout: packing afresh, component layouts from the cache.
+    await p.page.click('button:has-text("Re-layout")');
+    await p.page.waitForTimeout(200);
+    const again = await p.page.getAttribute(".graph-view", "data-layout-ms");
+    const drawn = await p.page.$$eval("g.node", (g) => g.length);
+    console.log(
+      `graph layout, ${shape === "gather" ? "one component (a gather of 2,500 tasks, each awaiting a sleep)" : "2,500 tasks each awaiting its own sleep"}: ` +
+        `${nodes} nodes in ${comps} component(s), ${computed} laid out by d3-dag: first layout ${first} ms; re-pack ${again} ms; ${drawn} nodes drawn`,
+    );
+    await p.page.close();
+  }
+}
+
+async function memory(h: Harness): Promise<void> {
+  const p = await h.newPage(1280, 800);
+  await p.open(null);
+  const cdp = await p.page.context().newCDPSession(p.page);
+  const heap = async (): Promise<number> => {
+    await cdp.send("HeapProfiler.collectGarbage");
+    const r = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
+    return r.usedSize / 1024 / 1024;
+  };
+  const s = synthStream({ tasks: 100_000, stepsPerTask: 10, concurrency: 1000 });
+  const model = new LoopModel();
+  let sent = false;
+  let events = 0;
+  let sinceDelta = 0;
+  const marks = [100_000, 250_000, 500_000, 750_000, 1_000_000];
+  const out: string[] = [];
+  for (const msg of s.messages as WireMessage[]) {
+    model.apply(msg);
+    if (msg.kind === "events/batch") {
+      let n = 0;
+      for (const e of msg.events)
+        n +=
+          e.kind === "task/steps"
+            ? e.data.length / 4
+            : e.kind === "future/created-batch"
+              ? e.data.length / 6
+              : e.kind === "future/done-batch"
+                ? e.data.length / 3
+                : 1;
+      events += n;
+      sinceDelta += n;
+    }
+    if (!sent) {
+      await p.post({
+        v: VIEW_PROTOCOL_VERSION,
+        kind: "state",
+        snapshot: model.snapshot(),
+        session: { source: "live", label: "bench", canCancel: false, canReveal: false, ended: false },
+      });
+      sent = true;
+      continue;
+    }
+    if (sinceDelta >= 33_000) {
+      sinceDelta = 0;
+      await postDelta(p, model);
+      if (marks.length > 0 && events >= marks[0]!) {
+        marks.shift();
+        const mb = await heap();
+        const held = await p.page.$eval('[data-testid="task-count"]', (e) => e.textContent);
+        out.push(`${(events / 1e6).toFixed(2)}M events: heap ${f1(mb)} MB, ${held} in the view`);
+      }
+    }
+  }
+  await postDelta(p, model);
+  out.push(
+    `end (${(events / 1e6).toFixed(2)}M events, ${s.steps} steps): heap ${f1(await heap())} MB; model counts ${model.getCounts().tasks.done} done tasks, ${model.tasks.size} kept`,
+  );
+  console.log(
+    `memory over ${(s.events / 1e6).toFixed(2)}M events (retention: 1,000 finished tasks):\n  ${out.join("\n  ")}`,
+  );
+  await p.page.close();
+}
+
+async function main(): Promise<void> {
+  const h = new Harness();
+  await h.start();
+  try {
+    await updates(h, "tasks");
+    await updates(h, "graph");
+    await layout(h);
+    await memory(h);
+  } finally {
+    await h.stop();
+  }
+}
+
+await main();
