@@ -1,0 +1,85 @@
+// Loopscope debug sessions as the loop views see them: each one becomes a
+// source of the LoopHub, its `loopscope/delta` and `loopscope/session` events
+// feed it, its custom requests answer the views, and the context keys that
+// menus use follow it.
+
+import * as vscode from "vscode";
+import type { Frame } from "../../../protocol/index";
+import type { ModelSnapshot } from "../../../model/index";
+import {
+  CustomEvent,
+  CustomRequest,
+  type DeltaEventBody,
+  type RevealTaskResponseBody,
+  type SessionEventBody,
+  type SnapshotResponseBody,
+  type TaskStackResponseBody,
+} from "../adapter/customProtocol";
+import type { LiveSession, LoopHub } from "../view/loopHub";
+import { DEBUG_TYPE } from "./configurations";
+
+/** What a debug session's configuration names: the program, the module or host:port. */
+export function sessionLabel(config: vscode.DebugConfiguration): string {
+  if (typeof config.program === "string" && config.program !== "") return config.program;
+  if (typeof config.module === "string" && config.module !== "") return `-m ${config.module}`;
+  if (config.request === "attach") return `${String(config.host ?? "127.0.0.1")}:${String(config.port ?? "?")}`;
+  return config.name;
+}
+
+function liveSession(session: vscode.DebugSession): LiveSession {
+  return {
+    snapshot: async (): Promise<ModelSnapshot> => {
+      const body = (await session.customRequest(CustomRequest.snapshot)) as SnapshotResponseBody;
+      return body.snapshot;
+    },
+    cancelTask: async (task: number): Promise<void> => {
+      await session.customRequest(CustomRequest.cancelTask, { task, message: "cancelled from Loopscope" });
+    },
+    taskStack: async (task: number): Promise<Frame[]> => {
+      const body = (await session.customRequest(CustomRequest.taskStack, { task })) as TaskStackResponseBody;
+      return body.frames;
+    },
+    revealTask: async (task: number): Promise<{ file: string; line: number }> => {
+      const body = (await session.customRequest(CustomRequest.revealTask, { task })) as RevealTaskResponseBody;
+      return { file: body.file, line: body.line };
+    },
+  };
+}
+
+export type SessionState = "none" | "running" | "stopped" | "ended";
+
+export function registerSessions(context: vscode.ExtensionContext, hub: LoopHub): void {
+  const setState = (): void => {
+    const cur = hub.current;
+    let state: SessionState = "none";
+    if (cur !== null && cur.kind === "live")
+      state = cur.ended ? "ended" : cur.phase === "stopped" ? "stopped" : "running";
+    void vscode.commands.executeCommand("setContext", "loopscope.sessionState", state);
+    void vscode.commands.executeCommand("setContext", "loopscope.hasSource", cur !== null);
+  };
+  hub.onDidChange(setState);
+  setState();
+
+  context.subscriptions.push(
+    vscode.debug.onDidStartDebugSession((s) => {
+      if (s.type !== DEBUG_TYPE) return;
+      hub.addLive(s.id, sessionLabel(s.configuration), liveSession(s));
+    }),
+    vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
+      if (e.session.type !== DEBUG_TYPE) return;
+      if (e.event === CustomEvent.delta) {
+        const body = e.body as DeltaEventBody | undefined;
+        if (body?.delta !== undefined) hub.delta(e.session.id, body.delta);
+      } else if (e.event === CustomEvent.session) {
+        const body = e.body as SessionEventBody | undefined;
+        if (body !== undefined) hub.session(e.session.id, body);
+      }
+    }),
+    vscode.debug.onDidTerminateDebugSession((s) => {
+      if (s.type === DEBUG_TYPE) hub.endLive(s.id);
+    }),
+    vscode.debug.onDidChangeActiveDebugSession((s) => {
+      if (s !== undefined && s.type === DEBUG_TYPE) hub.makeCurrent(s.id);
+    }),
+  );
+}
