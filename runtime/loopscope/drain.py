@@ -330,9 +330,9 @@ class Drainer:
             if loop is None or st.closed or st.id not in announced:
                 continue
             self._sample_loop(st, loop, ts, out)
-        for q in _weak_list(s.queues):
+        for q in _copy(s.queues):
             self._sample_queue(q, ts, out)
-        for p in _weak_list(s.prims):
+        for p in _copy(s.prims):
             self._sample_prim(p, ts, out)
 
     def _changed(self, key, signature):
@@ -449,19 +449,11 @@ def _when(h):
 
 
 def _copy(seq):
-    """A list copy of a deque/list that another thread may be changing."""
+    """A list copy of a deque, list or WeakSet that another thread may be
+    changing (iterating one that changes size raises RuntimeError)."""
     for _ in range(10):
         try:
             return list(seq)
-        except RuntimeError:
-            continue
-    return []
-
-
-def _weak_list(ws):
-    for _ in range(10):
-        try:
-            return list(ws)
         except RuntimeError:
             continue
     return []

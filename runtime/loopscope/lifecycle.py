@@ -273,11 +273,11 @@ def _announce_existing(rt, chan):
                     "eager": False,
                 }
             )
-    for q in drain._weak_list(s.queues):
+    for q in drain._copy(s.queues):
         qid = getattr(q, "_ls_id", None)
         if qid:
             events.append({"kind": P.QUEUE_CREATED, "queue": qid, "ts": ts, "type": type(q).__qualname__, "maxsize": int(q.maxsize), "site": None})
-    for p in drain._weak_list(s.prims):
+    for p in drain._copy(s.prims):
         pid = getattr(p, "_ls_id", None)
         if pid:
             events.append({"kind": P.SYNC_CREATED, "prim": pid, "ts": ts, "type": type(p).__qualname__, "site": None})
