@@ -402,19 +402,27 @@ class Loops(unittest.TestCase):
             a = asyncio.new_event_loop(); b = asyncio.new_event_loop()
             print(a.run_until_complete(job("a")), b.run_until_complete(job("b")))
             a.close(); b.close()
+
+            import warnings
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                asyncio.set_event_loop(asyncio.new_event_loop())
+                g = asyncio.get_event_loop()
+            print(g.run_until_complete(job("get_event_loop")))
+            g.close()
             """
         )
         proc, tr = p.record()
         ok(self, proc)
-        self.assertEqual(proc.stdout.decode().split(), ["run_until_complete", "run", "thread", "a", "b"])
+        self.assertEqual(proc.stdout.decode().split(), ["run_until_complete", "run", "thread", "a", "b", "get_event_loop"])
         loops = tr.of_kind("loop/created")
-        self.assertEqual(len(loops), 5)
-        self.assertEqual(len(tr.of_kind("loop/closed")), 5)
+        self.assertEqual(len(loops), 6)
+        self.assertEqual(len(tr.of_kind("loop/closed")), 6)
         jobs = [t for t in tr.report["tasks"] if t["coro"] == "job"]
-        self.assertEqual(len(jobs), 5)
+        self.assertEqual(len(jobs), 6)
         self.assertTrue(all(t["state"] == "done" and t["steps"] == 2 for t in jobs))
         created = {e["task"]: e["loop"] for e in tr.task_created()}
-        self.assertEqual(len({created[t["id"]] for t in jobs}), 5)
+        self.assertEqual(len({created[t["id"]] for t in jobs}), 6)
 
     def test_user_task_factory_is_chained(self):
         p = Program(
