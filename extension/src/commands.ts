@@ -25,8 +25,12 @@ async function pythonFileToDebug(arg: unknown): Promise<vscode.Uri | undefined> 
   }
   const picked = await vscode.window.showQuickPick(
     files
-      .map((uri) => ({ label: basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri), uri }))
-      .sort((a, b) => a.description.localeCompare(b.description)),
+      .map((uri) => {
+        const rel = vscode.workspace.asRelativePath(uri);
+        const dir = rel.includes("/") ? rel.slice(0, rel.lastIndexOf("/")) : "";
+        return { label: basename(uri.fsPath), description: dir, rel, uri };
+      })
+      .sort((a, b) => a.rel.localeCompare(b.rel)),
     { title: "Debug with Loopscope", placeHolder: "Which Python file?" },
   );
   return picked?.uri;

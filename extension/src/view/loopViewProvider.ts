@@ -21,6 +21,17 @@ function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions {
   };
 }
 
+/**
+ * The webview's resource origins as html.ts accepts them. code-server's
+ * `cspSource` is "'self' https://*.vscode-cdn.net": html.ts refuses keyword
+ * sources, and our resources come through asWebviewUri's vscode-cdn.net
+ * URLs anyway, so the keyword is left out (never widened).
+ */
+export function resourceOrigins(cspSource: string): string {
+  const kept = cspSource.split(/\s+/).filter((s) => s !== "" && !s.startsWith("'"));
+  return kept.length > 0 ? kept.join(" ") : cspSource;
+}
+
 const escapeHtml = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
@@ -88,12 +99,12 @@ class LoopWebview implements ViewClient {
       this.webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
     this.hub.detach(this);
     if (want === "empty") {
-      this.webview.html = emptyStateHtml(this.webview.cspSource, asUri("media", "empty-state.css"));
+      this.webview.html = emptyStateHtml(resourceOrigins(this.webview.cspSource), asUri("media", "empty-state.css"));
       return;
     }
     this.hub.attach(this); // ready, then state, when the page has loaded
     this.webview.html = webviewHtml({
-      cspSource: this.webview.cspSource,
+      cspSource: resourceOrigins(this.webview.cspSource),
       scriptUri: asUri("dist", "webview.js"),
       styleUri: asUri("dist", "webview.css"),
     });
