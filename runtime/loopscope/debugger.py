@@ -138,6 +138,11 @@ def file_kind(filename):
     return k
 
 
+def _code_lines(code):
+    """Lines where code starts in this code object (nested ones not included)."""
+    return {line for _offset, line in dis.findlinestarts(code) if line is not None and line > 0}
+
+
 def executable_lines(path):
     """Line numbers where code starts, over every code object of the file.
     Raises OSError or SyntaxError."""
@@ -415,6 +420,15 @@ class Debugger:
     def file_wanted(self, filename):
         c = canon(filename)
         return c in self.bp_files or c == self.entry
+
+    def code_wanted(self, code):
+        """Must this code object's lines be watched: it holds a breakpoint's
+        line (not counting code nested in it), or its file is the entry's."""
+        c = canon(code.co_filename)
+        if c == self.entry:
+            return True
+        lines = self.bps.get(c)
+        return bool(lines) and not _code_lines(code).isdisjoint(lines)
 
     def tracing_wanted(self):
         return bool(self.bp_files or self.entry or self.step is not None or "raised" in self.filters)
@@ -1342,11 +1356,12 @@ def _with_deadline(fn, seconds):
 
 class _CodeInterest(dict):
     """code -> _trace_local when frames of that code must be line-traced for a
-    breakpoint or the entry stop, else None. Rebuilt when files change."""
+    breakpoint (the code holds its line) or the entry stop, else None. Rebuilt
+    when breakpoints change."""
 
     def __missing__(self, code):
         d = _dbg
-        v = _trace_local if d is not None and d.file_wanted(code.co_filename) else None
+        v = _trace_local if d is not None and d.file_wanted(code.co_filename) and d.code_wanted(code) else None
         self[code] = v
         return v
 
@@ -1551,7 +1566,7 @@ class _Monitor:
                 global_events |= E.RAISE
             wanted = set()
             for c in files:
-                wanted |= self._codes_of(c)
+                wanted.update(code for code in self._codes_of(c) if d.code_wanted(code))
             if s is not None and not s.anywhere:
                 wanted |= {f.f_code for f in s.frames}
             M = self.M
@@ -1573,10 +1588,10 @@ class _Monitor:
         d = _dbg
         if d is not None and d.file_wanted(code.co_filename):
             with self.lock:
-                self.M.set_local_events(self.tool, code, self.E.LINE)
-                self.instrumented.add(code)
                 self.codes_by_file.setdefault(canon(code.co_filename), set()).add(code)
-            return None
+                if d.code_wanted(code):
+                    self.M.set_local_events(self.tool, code, self.E.LINE)
+                    self.instrumented.add(code)
         return self.M.DISABLE
 
     def _on_line(self, code, line):
