@@ -799,6 +799,14 @@ function checkValue(value: unknown, spec: TypeSpec, path: string): string | null
       return value === null ? null : checkValue(value, spec.of, path);
     case "list": {
       if (!Array.isArray(value)) return `${path}: expected list, got ${jsonTypeOf(value)}`;
+      if (spec.of.k === "int") {
+        // The hot case (packed steps, futures): a tight loop; the path is built only for an error.
+        for (let i = 0; i < value.length; i++) {
+          const x: unknown = value[i];
+          if (typeof x !== "number" || !Number.isInteger(x)) return `${path}[${i}]: expected int, got ${jsonTypeOf(x)}`;
+        }
+        return null;
+      }
       for (let i = 0; i < value.length; i++) {
         const err = checkValue(value[i] as unknown, spec.of, `${path}[${i}]`);
         if (err !== null) return err;
