@@ -704,6 +704,18 @@ def _queue_init(self, *args, **kwargs):
             _fail("Queue hook")
 
 
+def _final_event(s, ev):
+    """An event from a finalizer. The GC can run one inside threading.Event.set()
+    on this very thread, while it holds the Event's lock: Session.other_event()
+    would set the drain's wake Event again and wait for that lock forever. So
+    append only (as other_event, without the wake-up); the drain looks every
+    50 ms anyway."""
+    if len(s.other_events) >= s.MAX_OTHER_EVENTS:
+        s.dropped += 1
+    else:
+        s.other_events.append(ev)
+
+
 def _queue_del(self):
     """A queue going away: record what it held, since no sample can be taken later."""
     s = session
@@ -712,7 +724,7 @@ def _queue_del(self):
         return
     try:
         puts = int(self._unfinished_tasks) + int(getattr(self, "_ls_done", 0))
-        s.other_event((R.E_QUEUE_FINAL, qid, R.now_ns(), list(self._queue), puts, type(self).__qualname__))
+        _final_event(s, (R.E_QUEUE_FINAL, qid, R.now_ns(), list(self._queue), puts, type(self).__qualname__))
     except Exception:
         pass  # in __del__ nothing may escape; a missing last sample is no error
 
@@ -724,7 +736,7 @@ def _prim_del(self):
     if s is None or pid is None:
         return
     try:
-        s.other_event((R.E_SYNC_FINAL, pid, R.now_ns(), prim_state(self)))
+        _final_event(s, (R.E_SYNC_FINAL, pid, R.now_ns(), prim_state(self)))
     except Exception:
         pass  # in __del__ nothing may escape
 
