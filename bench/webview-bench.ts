@@ -12,7 +12,7 @@
 //    sleep (2,500 components of the same shape), (b) one component: a gather
 //    of 2,500 tasks each awaiting a sleep. First layout and a re-pack.
 // 3. Memory over 1M events: model/synth's realistic stream (workers awaiting
-//    sleep / queue / lock futures, 1,000 alive at a time, 100,000 created)
+//    sleep / queue / lock futures, 1,000 alive at a time, 50,000 created: ~1M events)
 //    through the host model into the view, a delta every ~33k events; the
 //    page's JS heap after a GC at checkpoints, and the tasks the mirror holds.
 
@@ -282,7 +282,7 @@ async function memory(h: Harness): Promise<void> {
     const r = (await cdp.send("Runtime.getHeapUsage")) as { usedSize: number };
     return r.usedSize / 1024 / 1024;
   };
-  const s = synthStream({ tasks: 100_000, stepsPerTask: 10, concurrency: 1000 });
+  const s = synthStream({ tasks: 50_000, stepsPerTask: 10, concurrency: 1000 });
   const model = new LoopModel();
   let sent = false;
   let events = 0;

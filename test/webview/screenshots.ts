@@ -15,7 +15,7 @@ interface Shot {
   readonly trace: string;
   /** Play the trace until this holds (else to the end). */
   readonly until?: (p: HostedPage) => boolean;
-  /** Select this task (by name) before the shot. */
+  /** Select this task before the shot: by name, or "coro:<part of its coroutine>". */
   readonly select?: string;
   readonly name: string;
 }
@@ -55,8 +55,9 @@ async function main(): Promise<void> {
           if (shot.until !== undefined) await p.playUntil(() => shot.until!(p));
           else await p.playAll();
           if (shot.select !== undefined) {
-            const t = [...p.model.tasks.values()].find(
-              (x) => x.name === shot.select || x.name.startsWith(shot.select!),
+            const want = shot.select;
+            const t = [...p.model.tasks.values()].find((x) =>
+              want.startsWith("coro:") ? x.coro.includes(want.slice(5)) : x.name === want,
             );
             if (t !== undefined) await p.post({ v: VIEW_PROTOCOL_VERSION, kind: "select", id: t.id });
           }

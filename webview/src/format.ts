@@ -7,6 +7,7 @@ import type { SiteView, TaskView } from "../../model/types";
 /** A duration in nanoseconds, short: "850 ns", "12.3 µs", "4.56 ms", "1.23 s", "2m 05s". */
 export function fmtDuration(ns: number): string {
   if (!Number.isFinite(ns)) return "–";
+  if (ns === 0) return "0";
   const a = Math.abs(ns);
   const sign = ns < 0 ? "-" : "";
   if (a < 1e3) return `${sign}${Math.round(a)} ns`;

@@ -116,6 +116,8 @@ export class Store {
   constructor(private readonly host: HostApi) {
     const saved = host.getState() as { ui?: unknown; selected?: unknown } | undefined;
     this.ui = restoreUi(saved?.ui);
+    // In the narrow sidebar the legend would cover much of the graph: off until asked for.
+    if (saved?.ui === undefined && window.innerWidth < 500) this.ui.legend = false;
     if (typeof saved?.selected === "number") this.selected = saved.selected;
   }
 

@@ -223,6 +223,7 @@ export class DetailsView {
             : el("code", { text: (cancelBy?.message ?? t.cancelMessage)! }),
         ],
         ["Running", t.state === "running" ? "the loop stands in this task (paused or blocked)" : null],
+        ["Blocked the loop", blockedBy(m, t.id)],
       ]),
     );
     if (t.exception !== null) {
@@ -294,4 +295,19 @@ export class DetailsView {
       ]),
     );
   }
+}
+
+/** "2× for 1.50 s in all" when the task held the loop too long (loop/blocked reports naming it). */
+function blockedBy(m: NonNullable<Store["mirror"]>, task: number): string | null {
+  let n = 0;
+  let ns = 0;
+  for (const l of m.loops.values()) {
+    for (const ep of l.blocked) {
+      if (ep.task === task) {
+        n++;
+        ns += ep.durationNs;
+      }
+    }
+  }
+  return n === 0 ? null : `${n}× for ${fmtDuration(ns)}${n > 1 ? " in all" : ""}`;
 }

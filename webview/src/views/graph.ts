@@ -139,8 +139,9 @@ export class GraphView {
         .attr("viewBox", "0 0 10 10")
         .attr("refX", 9)
         .attr("refY", 5)
-        .attr("markerWidth", 7)
-        .attr("markerHeight", 7)
+        .attr("markerUnits", "userSpaceOnUse")
+        .attr("markerWidth", 9)
+        .attr("markerHeight", 9)
         .attr("orient", "auto-start-reverse")
         .append("path")
         .attr("class", cls)
@@ -307,6 +308,9 @@ export class GraphView {
     const ui = this.store.ui;
     const lineGen = line<[number, number]>().curve(curveBasis);
     const edges: EdgeDatum[] = [];
+    // Pairs that await each other (a wait-for cycle of two): drawn as two arcs, not one line twice.
+    const layoutPairs = new Set(g.edges.filter(isLayoutEdge).map((e) => `${e.from}>${e.to}`));
+    const mutual = new Set([...layoutPairs].filter((k) => layoutPairs.has(k.split(">").reverse().join(">"))));
     for (const e of g.edges) {
       if (e.type === "created-by" && !ui.createdBy) continue;
       const a = lay.nodes.get(e.from);
@@ -314,6 +318,7 @@ export class GraphView {
       if (a === undefined || b === undefined) continue;
       let d: string;
       if (e.type === "created-by") d = createdByCurve(a, b);
+      else if (mutual.has(`${e.to}>${e.from}`)) d = mutualCurve(a, b, e.from < e.to);
       else {
         const pts = lay.routes.get(`${e.from}>${e.to}`);
         d = lineGen(pts === undefined ? connector(a, b) : clip(pts, a, b)) ?? "";
@@ -605,6 +610,18 @@ function createdByCurve(a: PlacedNode, b: PlacedNode): string {
   const y2 = down ? b.y - b.h / 2 : b.y + b.h / 2;
   const bend = Math.max(20, Math.abs(y2 - y1) / 2) * (down ? 1 : -1);
   return `M${x1},${y1}C${x1 - 24},${y1 + bend} ${x2 - 24},${y2 - bend} ${x2},${y2}`;
+}
+
+/** One of two opposite links between the same boxes: an arc on its own side. */
+function mutualCurve(a: PlacedNode, b: PlacedNode, upper: boolean): string {
+  const right = b.x >= a.x;
+  const x1 = right ? a.x + a.w / 2 : a.x - a.w / 2;
+  const x2 = right ? b.x - b.w / 2 : b.x + b.w / 2;
+  const off = upper ? -0.3 : 0.3;
+  const y1 = a.y + off * a.h;
+  const y2 = b.y + off * b.h;
+  const bulge = (upper ? -1 : 1) * Math.max(18, Math.abs(x2 - x1) / 3);
+  return `M${x1},${y1}C${(2 * x1 + x2) / 3},${y1 + bulge} ${(x1 + 2 * x2) / 3},${y2 + bulge} ${x2},${y2}`;
 }
 
 /** A plain link between two boxes that the layout did not route. */

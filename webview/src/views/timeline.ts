@@ -152,9 +152,12 @@ export class TimelineView {
     const lw = this.labelWidth();
     const [d0, d1] = x.domain() as [number, number];
     this.info.textContent = `${this.lanes.length} task${this.lanes.length === 1 ? "" : "s"} · ${fmtDuration(d1 - d0)} in view`;
-    const axis = axisTop<number>(x)
+    // The axis counts from the first task's creation, in round steps.
+    const t0 = this.baseScale().domain()[0] ?? 0;
+    const rel = x.copy().domain([d0 - t0, d1 - t0]);
+    const axis = axisTop<number>(rel)
       .ticks(Math.max(2, Math.floor(this.plotWidth() / 90)))
-      .tickFormat((v) => fmtDuration(v.valueOf() - (this.baseScale().domain()[0] ?? 0)));
+      .tickFormat((v) => fmtDuration(v.valueOf()));
     this.axisG.attr("transform", `translate(0,${AXIS_H - 4})`).call(axis);
     this.axisG.selectAll(".tick text").attr("class", "tick-label");
 
@@ -176,6 +179,7 @@ export class TimelineView {
         g.append("g").attr("class", "slices");
         g.append("g").attr("class", "marks");
         g.append("text").attr("class", "lane-label");
+        g.append("title");
         return g;
       });
     lane
@@ -193,11 +197,13 @@ export class TimelineView {
       .attr("y", LANE_H / 2)
       .attr("dy", "0.35em")
       .text((t) => {
-        // Unnamed tasks (Task-N) say which coroutine they run.
-        const s = /^Task-\d+$/.test(t.name) && t.coro !== "" ? `${t.name} ${t.coro}` : taskLabel(t);
+        // Unnamed tasks (Task-N) are shown by the coroutine they run (narrow) or both (wide).
+        const unnamed = /^Task-\d+$/.test(t.name) && t.coro !== "";
+        const s = unnamed ? (lw < 100 ? t.coro : `${t.name} ${t.coro}`) : taskLabel(t);
         const max = Math.floor((lw - 8) / 6.5);
         return s.length > max ? `${s.slice(0, max - 1)}…` : s;
       });
+    lane.select("title").text((t) => `${taskLabel(t)} — ${t.coro || "?"} #${t.id}, ${t.state}`);
     lane
       .select("line.life")
       .attr("x1", (t) => clampX(x(t.createdNs ?? t.firstStepNs ?? now)))
