@@ -705,11 +705,9 @@ def _queue_init(self, *args, **kwargs):
 
 
 def _final_event(s, ev):
-    """An event from a finalizer. The GC can run one inside threading.Event.set()
-    on this very thread, while it holds the Event's lock: Session.other_event()
-    would set the drain's wake Event again and wait for that lock forever. So
-    append only (as other_event, without the wake-up); the drain looks every
-    50 ms anyway."""
+    """An event from a finalizer, which the GC may run anywhere (inside a lock
+    of this very thread too): append only, with no wake-up (see recorder.Wake);
+    the drain looks every 50 ms anyway."""
     if len(s.other_events) >= s.MAX_OTHER_EVENTS:
         s.dropped += 1
     else:

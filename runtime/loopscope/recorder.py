@@ -9,6 +9,7 @@ Everything costly (reprs, names, tracebacks, JSON) happens on the drain thread.
 import collections
 import itertools
 import os
+import queue
 import sys
 import threading
 import time
@@ -98,6 +99,40 @@ class LoopState:
         self.paused = False
 
 
+class Wake:
+    """threading.Event's set/wait/clear for waking the drain thread, with no
+    Python-level lock in set(). The GC runs finalizers at any allocation, also
+    inside Event.set() or Event.wait() while they hold the Event's lock, and
+    finalizers reach set() (an unclosed loop's __del__ closes it: our close hook
+    flushes): with threading.Event that thread waited for its own lock forever.
+    SimpleQueue.put() is reentrant by design (safe from __del__)."""
+
+    def __init__(self):
+        self._q = queue.SimpleQueue()
+
+    def set(self):
+        self._q.put(None)
+
+    def wait(self, timeout=None):
+        try:
+            self._q.get(timeout=timeout)
+        except queue.Empty:
+            return False
+        self._q.put(None)  # stays set until clear(), as an Event
+        return True
+
+    def clear(self):
+        get = self._q.get_nowait
+        try:
+            while True:
+                get()
+        except queue.Empty:
+            pass
+
+    def is_set(self):
+        return not self._q.empty()
+
+
 class Session:
     """Everything one traced process has recorded and not yet sent."""
 
@@ -132,7 +167,7 @@ class Session:
         self.queues = weakref.WeakSet()
         self.prims = weakref.WeakSet()
         self.lock = threading.Lock()
-        self.wake = threading.Event()
+        self.wake = Wake()
         self.enabled = True
         self.error_reported = False
 
