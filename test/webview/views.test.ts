@@ -250,6 +250,40 @@ test("details show the creation site, awaits, cancellation and post reveal / can
   await assertClean();
 });
 
+test("focus shows only the selection's neighbourhood; fit and zoom keep every node in the svg", async () => {
+  await p.open("producer_consumer");
+  await p.playUntil((m) => [...m.tasks.values()].filter((t) => t.name.startsWith("consumer")).length === 3);
+  await p.tab("graph");
+  const all = await count("g.node");
+  const id = taskId("producer-1");
+  await p.page.click(`g.node[data-id="${id}"]`);
+  await p.page.click('button:has-text("Focus")');
+  const want = p.model.awaitGraph({ includeDone: true, roots: [id], depth: 2 });
+  await p.page.waitForFunction((n) => document.querySelectorAll("g.node").length === n, want.nodes.length);
+  const shown = await p.page.$$eval("g.node", (gs) =>
+    gs.map((g) => Number(g.getAttribute("data-id"))).sort((a, b) => a - b),
+  );
+  assert.deepEqual(
+    shown,
+    want.nodes.map((n) => n.id).sort((a, b) => a - b),
+  );
+  assert.ok(shown.length < all, `${shown.length} of ${all} nodes in focus`);
+  await p.page.click('button:has-text("Focus")');
+  await p.page.waitForFunction((n) => document.querySelectorAll("g.node").length === n, all);
+  await p.page.click('button:has-text("Fit")');
+  await p.page.waitForTimeout(350);
+  // After Fit every node lies inside the visible svg.
+  const outside = await p.page.evaluate(() => {
+    const svg = document.querySelector('[data-testid="graph"]')!.getBoundingClientRect();
+    return [...document.querySelectorAll("g.node")].filter((g) => {
+      const r = g.getBoundingClientRect();
+      return r.left < svg.left - 1 || r.right > svg.right + 1 || r.top < svg.top - 1 || r.bottom > svg.bottom + 1;
+    }).length;
+  });
+  assert.equal(outside, 0);
+  await assertClean();
+});
+
 test("a wait-for cycle is highlighted as a deadlock in the banner and the graph", async () => {
   await p.open("await_cycle");
   await p.playAll();

@@ -71,6 +71,11 @@ export class GraphView {
   private graph: AwaitGraph | null = null;
   private lay: LayoutResult | null = null;
   private listNodes: GraphNode[] = [];
+  /** The node list is sorted only when shown (sorting 5,000 labels on every update would cost more than the update). */
+  private listStale = true;
+  /** Path strings by edge key, valid for the layout they were computed from. */
+  private pathCache = new Map<string, string>();
+  private pathCacheLayout: LayoutResult | null = null;
   private structureSig = "";
   private lastLayoutAt = 0;
   private deferred: number | null = null;
@@ -289,9 +294,7 @@ export class GraphView {
           : "";
     this.notice.hidden = this.notice.textContent === "";
     this.draw();
-    this.listNodes = [...shown.nodes].sort(
-      (a, b) => a.type.localeCompare(b.type) || nodeText(a).localeCompare(nodeText(b)) || a.id - b.id,
-    );
+    this.listStale = true;
     this.renderList();
     if (this.needFit) this.fit(false);
   }
@@ -309,6 +312,10 @@ export class GraphView {
     const lineGen = line<[number, number]>().curve(curveBasis);
     const edges: EdgeDatum[] = [];
     // Pairs that await each other (a wait-for cycle of two): drawn as two arcs, not one line twice.
+    if (this.pathCacheLayout !== lay) {
+      this.pathCache = new Map();
+      this.pathCacheLayout = lay;
+    }
     const layoutPairs = new Set(g.edges.filter(isLayoutEdge).map((e) => `${e.from}>${e.to}`));
     const mutual = new Set([...layoutPairs].filter((k) => layoutPairs.has(k.split(">").reverse().join(">"))));
     for (const e of g.edges) {
@@ -316,19 +323,21 @@ export class GraphView {
       const a = lay.nodes.get(e.from);
       const b = lay.nodes.get(e.to);
       if (a === undefined || b === undefined) continue;
-      let d: string;
+      const key = `${e.from}>${e.to}>${e.type}`;
+      const deadlock = inCycle.has(e.from) && inCycle.has(e.to) && e.type !== "created-by";
+      let d = this.pathCache.get(key);
+      if (d !== undefined) {
+        edges.push({ key, e, d, deadlock });
+        continue;
+      }
       if (e.type === "created-by") d = createdByCurve(a, b);
       else if (mutual.has(`${e.to}>${e.from}`)) d = mutualCurve(a, b, e.from < e.to);
       else {
         const pts = lay.routes.get(`${e.from}>${e.to}`);
         d = lineGen(pts === undefined ? connector(a, b) : clip(pts, a, b)) ?? "";
       }
-      edges.push({
-        key: `${e.from}>${e.to}>${e.type}`,
-        e,
-        d,
-        deadlock: inCycle.has(e.from) && inCycle.has(e.to) && e.type !== "created-by",
-      });
+      this.pathCache.set(key, d);
+      edges.push({ key, e, d, deadlock });
     }
     // Elements remember what they show (`lsKey`): an update touches only what changed, so
     // a state change on a big graph does not rewrite thousands of attributes.
@@ -520,6 +529,16 @@ export class GraphView {
 
   private renderList(): void {
     if (!this.showList) return;
+    if (this.listStale && this.graph !== null) {
+      const text = new Map(this.graph.nodes.map((n) => [n.id, nodeText(n).toLowerCase()]));
+      this.listNodes = [...this.graph.nodes].sort((a, b) => {
+        if (a.type !== b.type) return a.type < b.type ? -1 : 1;
+        const ta = text.get(a.id)!;
+        const tb = text.get(b.id)!;
+        return ta < tb ? -1 : ta > tb ? 1 : a.id - b.id;
+      });
+      this.listStale = false;
+    }
     const list = this.list;
     this.listSpacer.style.height = `${this.listNodes.length * LIST_ROW_H}px`;
     const h = list.clientHeight || 300;
