@@ -57,6 +57,10 @@ from .safe_repr import safe_repr, safe_str
 
 PY = sys.version_info[:2]
 MONITORING = PY >= (3, 12)
+# 3.8-3.11: breakpoints are compiled into the code that holds them (see _Injector);
+# sys.settrace only runs for steps, 'raised', the entry stop, and frames that were
+# already running when a breakpoint was added.
+INJECT = not MONITORING
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__))
 _ASYNCIO_DIR = os.path.dirname(os.path.abspath(asyncio.__file__))
 _CancelledError = asyncio.CancelledError
@@ -405,6 +409,7 @@ class Debugger:
         self.gone = False
         self.launched = False
         self.reported_exc = None
+        self.traced_line = None
         self.refs = {}
         self.next_ref = itertools.count(1).__next__
         self.backend = _Monitor(self) if MONITORING else _Settrace(self)
@@ -431,7 +436,9 @@ class Debugger:
         return bool(lines) and not _code_lines(code).isdisjoint(lines)
 
     def tracing_wanted(self):
-        return bool(self.bp_files or self.entry or self.step is not None or "raised" in self.filters)
+        """Is sys.settrace needed (3.8-3.11)?"""
+        legacy = INJECT and bool(self.backend.injector.legacy)
+        return bool(legacy or self.entry or self.step is not None or "raised" in self.filters)
 
     def traceable(self, filename):
         """May a step stop in this file?"""
@@ -479,6 +486,7 @@ class Debugger:
     def on_line(self, frame):
         """A line event in a traced frame. Returns True when this location
         matters (a breakpoint, the entry, a step) so monitoring keeps it on."""
+        self.traced_line = (frame, frame.f_lineno)  # the compiled-in hook of this line skips it
         code = frame.f_code
         c = canon(code.co_filename)
         relevant = False
@@ -1361,7 +1369,15 @@ class _CodeInterest(dict):
 
     def __missing__(self, code):
         d = _dbg
-        v = _trace_local if d is not None and d.file_wanted(code.co_filename) and d.code_wanted(code) else None
+        v = None
+        if d is not None:
+            if INJECT:
+                # Breakpoints are compiled in: only the entry file and frames still
+                # running code from before a breakpoint was added are traced.
+                if canon(code.co_filename) == d.entry or (code in d.backend.injector.legacy and d.code_wanted(code)):
+                    v = _trace_local
+            elif d.file_wanted(code.co_filename) and d.code_wanted(code):
+                v = _trace_local
         self[code] = v
         return v
 
@@ -1417,6 +1433,336 @@ def _trace_local(frame, event, arg):
     return _trace_local
 
 
+class _Injector:
+    """3.8-3.11: a breakpoint is a call compiled into the code that holds its
+    line, so the program pays nothing for code without breakpoints (a global
+    trace function would slow every call down several times).
+
+    For a file with breakpoints the source is parsed, a call
+    ``__loopscope_bp__(LINE)`` (a builtin) is put before the statement that
+    starts on each breakpoint's line (at the start of the body for a loop's
+    header line, so it stops at every iteration), and the module is compiled
+    again. Every live function of that file gets the new code object of the
+    same place (matched through a fresh compile of the unchanged source: code
+    objects compare equal when their code is the same, whatever the file
+    name); modules imported later are compiled with the calls by an import
+    hook, the program itself by hold(). Frames that were already running the
+    old code when a breakpoint was added (a worker's endless loop) cannot be
+    changed: they are line-traced with sys.settrace until they end
+    (``legacy``)."""
+
+    def __init__(self, d):
+        self.d = d
+        self.installed = {}  # canon file -> frozenset of breakpoint lines compiled into its live code
+        self.patched = {}  # code object we compiled (by equality) -> its key
+        self.legacy = set()  # old code objects with a breakpoint line that still run
+        self.lock = threading.RLock()
+        self.finder = None
+        self._timer = None
+
+    # -- compiling ---------------------------------------------------------------------
+
+    @staticmethod
+    def _index(code):
+        """key -> code over a module's code tree; a key is the path of
+        (name, first line, rank among siblings of that name and line)."""
+        out = {}
+        todo = [((), code)]
+        while todo:
+            path, co = todo.pop()
+            out[path] = co
+            seen = {}
+            for k in co.co_consts:
+                if hasattr(k, "co_code"):
+                    tag = (k.co_name, k.co_firstlineno)
+                    rank = seen.get(tag, 0)
+                    seen[tag] = rank + 1
+                    todo.append((path + (tag + (rank,),), k))
+        return out
+
+    @staticmethod
+    def _inject(tree, lines):
+        import ast
+
+        lines = set(lines)
+        done = set()
+
+        def call(line, at):
+            node = ast.Expr(value=ast.Call(func=ast.Name(id="__loopscope_bp__", ctx=ast.Load()), args=[ast.Constant(value=line)], keywords=[]))
+            for n in (node, node.value, node.value.func, node.value.args[0]):
+                n.lineno = n.end_lineno = line
+                n.col_offset = n.end_col_offset = at.col_offset
+            return node
+
+        def first_line(stmt):
+            decorators = getattr(stmt, "decorator_list", None) or []
+            return min([stmt.lineno] + [x.lineno for x in decorators])
+
+        def is_docstring(body, i):
+            return i == 0 and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None), ast.Constant) and isinstance(body[0].value.value, str)
+
+        def walk(body):
+            out = []
+            for i, stmt in enumerate(body):
+                for field in ("body", "orelse", "finalbody"):
+                    inner = getattr(stmt, field, None)
+                    if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                        setattr(stmt, field, walk(inner))
+                for handler in getattr(stmt, "handlers", None) or []:
+                    handler.body = walk(handler.body)
+                    if handler.lineno in lines and handler.lineno not in done:
+                        done.add(handler.lineno)
+                        handler.body.insert(0, call(handler.lineno, handler.body[0]))
+                for case in getattr(stmt, "cases", None) or []:
+                    case.body = walk(case.body)
+                line = first_line(stmt)
+                future = isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
+                if line in lines and line not in done and not future and not is_docstring(body, i):
+                    done.add(line)
+                    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)) and stmt.lineno == line:
+                        stmt.body.insert(0, call(line, stmt.body[0]))  # a loop header: every iteration
+                    else:
+                        out.append(call(line, stmt))
+                out.append(stmt)
+            return out
+
+        tree.body = walk(tree.body)
+        # A line inside a statement (a continuation line): before that statement.
+        for line in sorted(lines - done):
+            best = None
+            for node in ast.walk(tree):
+                if isinstance(node, ast.stmt) and node.lineno <= line <= (node.end_lineno or node.lineno):
+                    if best is None or node.lineno >= best.lineno:
+                        best = node
+            if best is None:
+                continue
+            for parent in ast.walk(tree):
+                for field in ("body", "orelse", "finalbody"):
+                    seq = getattr(parent, field, None)
+                    if isinstance(seq, list) and any(x is best for x in seq):
+                        seq.insert(next(i for i, x in enumerate(seq) if x is best), call(line, best))
+                        done.add(line)
+                        break
+                if line in done:
+                    break
+        return tree
+
+    def compile(self, source, filename, lines):
+        """The module's code with the breakpoint calls for these lines."""
+        import ast
+
+        if not lines:
+            return compile(source, filename, "exec", dont_inherit=True)
+        tree = self._inject(ast.parse(source, filename), lines)
+        code = compile(tree, filename, "exec", dont_inherit=True)
+        with self.lock:
+            for key, co in self._index(code).items():
+                self.patched[co] = key
+        return code
+
+    # -- applying -------------------------------------------------------------------------
+
+    def _lines(self, c):
+        return frozenset(self.d.bps.get(c, {}))
+
+    def sync(self):
+        """Bring every file's live code in line with the breakpoints set."""
+        with self.lock:
+            files = set(self.installed) | set(self.d.bps)
+            changed = [c for c in files if self.installed.get(c, frozenset()) != self._lines(c)]
+            if changed:
+                _install_builtin()
+                self._ensure_finder()
+                functions = [f for f in gc.get_objects() if type(f).__name__ == "function"]
+                for c in changed:
+                    self._update(c, self._lines(c), functions)
+            self._refresh_legacy()
+
+    def _update(self, c, lines, functions):
+        import importlib.util
+
+        live = [f for f in functions if canon(getattr(f.__code__, "co_filename", "")) == c]
+        filename = live[0].__code__.co_filename if live else c
+        try:
+            with open(c, "rb") as fh:
+                source = importlib.util.decode_source(fh.read())
+            original = self._index(compile(source, filename, "exec", dont_inherit=True))
+            new = self._index(self.compile(source, filename, lines))
+        except (OSError, SyntaxError, ValueError):
+            self.installed[c] = lines
+            return
+        key_of = {co: key for key, co in original.items()}
+        for f in live:
+            code = f.__code__
+            key = self.patched.get(code)
+            if key is None:
+                key = key_of.get(code)
+            if key is None:
+                continue  # not this file's code as it is on disk now (edited since it was loaded)
+            target = new.get(key)
+            if target is None or target is code or target.co_freevars != code.co_freevars:
+                continue
+            try:
+                f.__code__ = target
+            except (TypeError, ValueError):
+                pass
+        self.installed[c] = lines
+        # Frames running old code of this file now: traced until they end.
+        for frame in self._live_frames():
+            code = frame.f_code
+            if canon(code.co_filename) != c:
+                continue
+            key = self.patched.get(code)
+            if key is None:
+                key = key_of.get(code)
+            if key is not None and new.get(key) is not code and self.d.code_wanted(code):
+                self.legacy.add(code)
+
+    @staticmethod
+    def _live_frames():
+        frames = []
+        for obj in gc.get_objects():
+            name = type(obj).__name__
+            if name in ("coroutine", "generator", "async_generator"):
+                f = getattr(obj, "cr_frame", None) or getattr(obj, "gi_frame", None) or getattr(obj, "ag_frame", None)
+                if f is not None:
+                    frames.append(f)
+        for top in sys._current_frames().values():
+            f = top
+            while f is not None:
+                frames.append(f)
+                f = f.f_back
+        return frames
+
+    def _refresh_legacy(self):
+        """Forget old code that no frame runs any more."""
+        if not self.legacy:
+            return
+        running = {f.f_code for f in self._live_frames()}
+        self.legacy = {co for co in self.legacy if co in running and self.d.code_wanted(co)}
+        if self.legacy and self._timer is None:
+            self._timer = threading.Timer(5.0, self._recheck)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _recheck(self):
+        self._timer = None
+        before = len(self.legacy)
+        with self.lock:
+            self._refresh_legacy()
+        if len(self.legacy) != before:
+            self.d.reconfigure()
+
+    # -- the program and later imports ------------------------------------------------------
+
+    def main_code(self, code, path):
+        """hold(): the program's own code, with its breakpoints compiled in."""
+        c = canon(path)
+        lines = self._lines(c)
+        if not lines:
+            return code
+        import importlib.util
+
+        try:
+            with open(path, "rb") as fh:
+                source = importlib.util.decode_source(fh.read())
+            new = self.compile(source, code.co_filename, lines)
+        except (OSError, SyntaxError, ValueError):
+            return code
+        _install_builtin()
+        self._ensure_finder()
+        with self.lock:
+            self.installed[c] = lines
+        return new
+
+    def _ensure_finder(self):
+        if self.finder is None:
+            self.finder = _BreakpointFinder(self)
+            sys.meta_path.insert(0, self.finder)
+
+
+class _BreakpointFinder:
+    """A meta path finder that hands modules holding breakpoints to a loader
+    compiling the breakpoint calls in; every other import goes on as usual."""
+
+    def __init__(self, injector):
+        self.injector = injector
+
+    def find_spec(self, fullname, path=None, target=None):
+        d = self.injector.d
+        if not d.bps:
+            return None
+        import importlib.machinery
+
+        try:
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        except Exception:
+            return None
+        if spec is None or not spec.origin or not isinstance(spec.loader, importlib.machinery.SourceFileLoader):
+            return None
+        if canon(spec.origin) not in d.bps:
+            return None
+        spec.loader = _BreakpointLoader(spec.loader.name, spec.loader.path, self.injector)
+        return spec
+
+    def invalidate_caches(self):
+        pass
+
+
+def _breakpoint_loader_class():
+    import importlib.machinery
+    import importlib.util
+
+    class Loader(importlib.machinery.SourceFileLoader):
+        def __init__(self, fullname, path, injector):
+            importlib.machinery.SourceFileLoader.__init__(self, fullname, path)
+            self.injector = injector
+
+        def get_code(self, fullname):
+            source = importlib.util.decode_source(self.get_data(self.path))
+            c = canon(self.path)
+            lines = self.injector._lines(c)
+            code = self.injector.compile(source, self.path, lines)
+            with self.injector.lock:
+                self.injector.installed[c] = lines
+            return code
+
+    return Loader
+
+
+def _BreakpointLoader(fullname, path, injector):
+    global _LOADER
+    if _LOADER is None:
+        _LOADER = _breakpoint_loader_class()
+    return _LOADER(fullname, path, injector)
+
+
+_LOADER = None
+
+
+def _bp_hook(line):
+    """__loopscope_bp__(LINE), compiled in before a breakpoint's line (3.8-3.11)."""
+    d = _dbg
+    if d is None:
+        return
+    frame = sys._getframe(1)
+    t = d.traced_line
+    if t is not None and t[0] is frame and t[1] == line:
+        d.traced_line = None  # the line tracer has just handled this line
+        return
+    lines = d.bps.get(canon(frame.f_code.co_filename))
+    found = lines.get(line) if lines else None
+    if found:
+        d._hit(frame, found)
+
+
+def _install_builtin():
+    import builtins
+
+    if getattr(builtins, "__loopscope_bp__", None) is not _bp_hook:
+        builtins.__loopscope_bp__ = _bp_hook
+
+
 class _Settrace:
     """3.8-3.11: sys.settrace, per thread."""
 
@@ -1425,10 +1771,12 @@ class _Settrace:
         self.gen = 0
         self.applied = {}  # thread ident -> gen its trace state matches
         self.traced = set()  # idents that have our trace function installed
+        self.injector = _Injector(d)
 
     def reconfigure(self):
         global _interest, _slow
         d = self.d
+        self.injector.sync()
         want = d.tracing_wanted()
         _interest = _CodeInterest()
         _slow = d.step is not None or "raised" in d.filters or not want
@@ -1756,5 +2104,7 @@ def hold(rt, target):
     if d.stop_on_entry and d.entry_file:
         d.entry = canon(d.entry_file)
         d.reconfigure()
+    if INJECT and target.code is not None and target.path is not None:
+        target.code = d.backend.injector.main_code(target.code, target.path)
     d.backend.prepare_thread(sys._getframe(1))
     return True

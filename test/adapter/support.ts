@@ -247,6 +247,10 @@ export async function withSession<T>(fn: (s: Session) => Promise<T>): Promise<T>
   const s = await new Session().start();
   try {
     return await fn(s);
+  } catch (err) {
+    // What the program and the adapter said, for the failure report.
+    console.error(`--- output of the failed session ---\n${s.output().slice(-4000)}\n---`);
+    throw err;
   } finally {
     await s.stop();
   }

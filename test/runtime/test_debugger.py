@@ -214,6 +214,41 @@ class Launch(unittest.TestCase):
         finally:
             a.close()
 
+    def test_a_breakpoint_traces_nothing_else(self):
+        # 3.8-3.11: the breakpoint is compiled into cold(); 3.12+: LINE events on cold() only.
+        p = Program(
+            """
+            import asyncio, sys
+
+            def cold(x):
+                return x + 1  # @cold
+
+            async def hot():
+                for i in range(50):
+                    await asyncio.sleep(0)
+
+            async def main():
+                await hot()
+                print("tracer", sys.gettrace() is not None, flush=True)
+                print("cold", cold(1))
+
+            asyncio.run(main())
+            """
+        )
+        a = Adapter(p)
+        try:
+            a.ok("set-breakpoints", file=p.path, breakpoints=[{"id": 1, "line": p.line("cold")}])
+            a.ok("start")
+            stop = a.stopped()
+            frames = a.top(thread=stop["thread"])
+            self.assertEqual((frames[0]["func"], frames[0]["line"]), ("cold", p.line("cold")))
+            self.assertEqual(a.locals_of(frames[0]["ref"])["x"]["value"], "1")
+            a.ok("continue")
+            code, out, _ = a.finish()
+            self.assertEqual((code, out), (0, "tracer False\ncold 2\n"))
+        finally:
+            a.close()
+
     def test_conditions_hit_counts_logpoints(self):
         p = Program(
             """

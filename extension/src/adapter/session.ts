@@ -1007,6 +1007,12 @@ export class LoopscopeSession extends DebugSession {
       response.body = { allThreadsContinued: true };
       this.sendResponse(response);
     } catch (err) {
+      if (this.channel?.closed) {
+        // It continued and ended before its answer could leave: that is a continue.
+        response.body = { allThreadsContinued: true };
+        this.sendResponse(response);
+        return;
+      }
       this.stopped = wasStopped;
       this.fail(response, message(err), false);
     }
@@ -1032,6 +1038,10 @@ export class LoopscopeSession extends DebugSession {
       this.sendResponse(response);
     } catch (err) {
       this.stepLoopPending = false;
+      if (this.channel?.closed) {
+        this.sendResponse(response); // it ran on and ended before answering
+        return;
+      }
       this.stopped = wasStopped;
       this.fail(response, message(err), false);
     }

@@ -1,0 +1,179 @@
+// The debug adapter's two figures (run through bench/adapter-bench.mjs):
+//
+// 1. Ingest: events/s the adapter folds into the loop model from a recorded
+//    stream, through its own path: bytes in 64 KiB chunks -> LineSplitter ->
+//    JSON.parse -> validateMessage -> LoopModel.apply, with takeDelta() every
+//    33 ms as the adapter does. Also the fold alone (messages parsed already).
+//    Target: >= 500k events/s.
+// 2. Latency: a real session (built adapter, DebugClient, real Python): from
+//    the runtime's timestamp of a task's creation to the moment the client
+//    receives the loopscope/delta that first carries the task. Both clocks are
+//    CLOCK_MONOTONIC (Python's time.monotonic_ns, Node's hrtime). Target:
+//    <= 100 ms.
+
+import { DebugClient } from "@vscode/debugadapter-testsupport";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LineSplitter } from "../extension/src/adapter/runtimeChannel";
+import type { ModelDelta } from "../model/index";
+import { LoopModel } from "../model/index";
+import { validateMessage, type WireMessage } from "../protocol/index";
+
+const REPO = process.env["LOOPSCOPE_REPO"] ?? process.cwd();
+const PYTHON = process.env["LOOPSCOPE_BENCH_PYTHON"] ?? "python3";
+const RUNS = Number(process.env["LOOPSCOPE_BENCH_RUNS"] ?? 5);
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((s.length * p) / 100))]!;
+}
+
+function record(workload: string): string {
+  const dir = join(REPO, ".loopscope-tmp", "bench");
+  mkdirSync(dir, { recursive: true });
+  const version = spawnSync(PYTHON, ["-c", "import sys;print('%d.%d.%d' % sys.version_info[:3])"], {
+    encoding: "utf8",
+  }).stdout.trim();
+  const trace = join(dir, `adapter-ingest-${workload}-${version}.jsonl`);
+  if (!existsSync(trace)) {
+    const r = spawnSync(
+      PYTHON,
+      ["-m", "loopscope", "record", "-o", trace, "--", join(REPO, "bench/workloads.py"), workload],
+      {
+        env: { ...process.env, PYTHONPATH: join(REPO, "runtime") },
+        encoding: "utf8",
+      },
+    );
+    if (r.status !== 0) throw new Error(`recording ${workload} failed: ${r.stderr}`);
+  }
+  return trace;
+}
+
+interface Ingest {
+  events: number;
+  bytes: number;
+  fullMs: number;
+  foldMs: number;
+}
+
+function ingest(trace: string): Ingest {
+  const data = readFileSync(trace);
+  const full: number[] = [];
+  const fold: number[] = [];
+  let events = 0;
+  let parsed: WireMessage[];
+  for (let run = 0; run < RUNS; run++) {
+    // The adapter's whole path.
+    const model = new LoopModel();
+    const messages: WireMessage[] = [];
+    let lastDelta = performance.now();
+    const t0 = performance.now();
+    const splitter = new LineSplitter((line) => {
+      const v = validateMessage(JSON.parse(line));
+      if (!v.ok) throw new Error(v.error);
+      messages.push(v.msg);
+      model.apply(v.msg);
+      const now = performance.now();
+      if (now - lastDelta >= 33) {
+        model.takeDelta();
+        lastDelta = now;
+      }
+    });
+    for (let i = 0; i < data.length; i += 65536) splitter.push(data.subarray(i, Math.min(data.length, i + 65536)));
+    model.takeDelta();
+    full.push(performance.now() - t0);
+    events = model.getCounts().events;
+    parsed = messages;
+    // The fold alone.
+    const m2 = new LoopModel();
+    const t1 = performance.now();
+    for (const msg of parsed) m2.apply(msg);
+    m2.takeDelta();
+    fold.push(performance.now() - t1);
+  }
+  return { events, bytes: data.length, fullMs: median(full), foldMs: median(fold) };
+}
+
+const LATENCY_PROGRAM = `
+import asyncio
+
+async def short(n):
+    await asyncio.sleep(0.05)
+    return n
+
+async def main():
+    tasks = []
+    for i in range(600):
+        tasks.append(asyncio.create_task(short(i), name="t%d" % i))
+        await asyncio.sleep(0.005)
+    await asyncio.gather(*tasks)
+
+asyncio.run(main())
+`;
+
+async function latency(): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), "loopscope-bench-"));
+  const program = join(dir, "latency.py");
+  writeFileSync(program, LATENCY_PROGRAM);
+  const dc = new DebugClient("node", join(REPO, "dist/debugAdapter.js"), "loopscope", {}, true);
+  dc.defaultTimeout = 60_000;
+  await dc.start();
+  const seen = new Set<number>();
+  const out: number[] = [];
+  dc.on("loopscope/delta", (e: { body: { delta: ModelDelta } }) => {
+    const now = Number(process.hrtime.bigint());
+    const d = e.body.delta;
+    const origin = d.meta.session.originNs;
+    if (origin === null) return;
+    const tasks = d.full !== null ? d.full.tasks : d.tasks;
+    for (const t of tasks) {
+      if (seen.has(t.id) || t.createdNs === null || !t.name.startsWith("t")) continue;
+      seen.add(t.id);
+      out.push((now - (origin + t.createdNs)) / 1e6);
+    }
+  });
+  const terminated = dc.waitForEvent("terminated", 120_000);
+  await Promise.all([dc.configurationSequence(), dc.launch({ program, python: PYTHON })]);
+  await terminated;
+  await dc.stop();
+  return out;
+}
+
+async function main(): Promise<void> {
+  const version = spawnSync(PYTHON, ["-c", "import sys;print('%d.%d.%d' % sys.version_info[:3])"], {
+    encoding: "utf8",
+  }).stdout.trim();
+  console.log(`adapter bench: Python ${version} (${PYTHON}), median of ${RUNS} runs`);
+  console.log(
+    "ingest (recorded stream -> LineSplitter -> JSON.parse -> validateMessage -> LoopModel.apply, takeDelta every 33 ms)",
+  );
+  console.log(
+    `${"workload".padEnd(9)} ${"events".padStart(9)} ${"MiB".padStart(6)} ${"full ms".padStart(8)} ${"events/s".padStart(10)} ${"fold ms".padStart(8)} ${"fold ev/s".padStart(10)}`,
+  );
+  for (const w of ["sleep0", "queue", "futures"]) {
+    const r = ingest(record(w));
+    console.log(
+      `${w.padEnd(9)} ${String(r.events).padStart(9)} ${(r.bytes / 2 ** 20).toFixed(1).padStart(6)} ${r.fullMs.toFixed(0).padStart(8)} ${Math.round(
+        r.events / (r.fullMs / 1000),
+      )
+        .toLocaleString("en")
+        .padStart(10)} ${r.foldMs.toFixed(0).padStart(8)} ${Math.round(r.events / (r.foldMs / 1000))
+        .toLocaleString("en")
+        .padStart(10)}`,
+    );
+  }
+  const lat = await latency();
+  console.log("latency: runtime event (task created) -> loopscope/delta received by the client");
+  console.log(
+    `tasks ${lat.length}, median ${median(lat).toFixed(1)} ms, p95 ${percentile(lat, 95).toFixed(1)} ms, max ${Math.max(...lat).toFixed(1)} ms`,
+  );
+}
+
+await main();
