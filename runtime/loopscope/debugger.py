@@ -11,12 +11,16 @@ else until the debugger sets a breakpoint or a filter. Costs:
   them, so each other code object pays once; LINE events are enabled only on
   code objects of those files, and DISABLE'd on their lines without a
   breakpoint.
-* 3.8-3.11: ``sys.settrace`` with a global trace function that returns None for
-  every frame whose code is not in a file with breakpoints (so only those
-  frames get line events). A thread can only install its own trace function:
-  the main thread does at start; a loop thread does at its next iteration
-  (woken through the pause flag); threads started later get it through
-  ``threading.settrace``.
+* 3.8-3.11: a global trace function slows every call down several times
+  even when it returns None at once (measured: 3-10x on bench/workloads.py),
+  so a breakpoint is compiled into the code object that holds its line
+  (_Injector): nothing else pays. ``sys.settrace`` (a global trace function
+  returning None for every frame that needs no line events) is used only while
+  stepping, for the 'raised' filter, the entry stop, and for frames that were
+  already running a function's old code when a breakpoint was added. A thread
+  can only install its own trace function: the main thread does at start; a
+  loop thread does at its next iteration (woken through the pause flag);
+  threads started later get it through ``threading.settrace``.
 
 A stop (breakpoint, step, exception, entry, task created/cancelled/failed)
 parks the thread that hit it on the Controller's condition (the GIL is
