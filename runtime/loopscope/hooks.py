@@ -361,7 +361,9 @@ def _create_task(self, coro, **kwargs):
         except ValueError:  # called straight from C (an embedding host): no Python caller
             caller = None
         frame = _user_frame(caller)
-        site = s.site_for(frame.f_code, frame.f_lineno, events_) if frame is not None else None
+        site = None
+        if frame is not None:
+            site = s.lasti_sites.get((id(frame.f_code), frame.f_lasti)) or _site_by_lasti(s, frame, st, events_)
         parent = _current_task(self)
         parent_id = _id_of(parent, st) if parent is not None else None
     except Exception:
@@ -534,9 +536,9 @@ def _create_future(self):
     return fut
 
 
-def _site_by_lasti(s, frame, st):
+def _site_by_lasti(s, frame, st, events_=None):
     code = frame.f_code
-    site = s.site_for(code, frame.f_lineno, st.events)
+    site = s.site_for(code, frame.f_lineno, st.events if events_ is None else events_)
     s.lasti_sites[(id(code), frame.f_lasti)] = site
     return site
 
