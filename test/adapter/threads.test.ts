@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
+import type { ModelDelta, ModelSnapshot } from "../../model/types";
 import { Program, withSession } from "./support";
 
 test("tasks are threads named after what they await, the loop thread first; finished tasks are gone", async () => {
@@ -149,5 +150,60 @@ test("pause stops the loop between callbacks (every task stops), a loop step run
     writeFileSync(join(p.dir, "go"), "");
     await s.until("exited");
     assert.match(s.output("stdout"), /ticks True/);
+  });
+});
+
+test("the view's requests: a task's stack and source while it runs, cancelling a task, a snapshot", async () => {
+  const p = new Program(`
+    import asyncio
+
+    async def serve(q):
+        try:
+            while True:
+                await q.get()  # @get
+        except asyncio.CancelledError as exc:
+            print("cancelled with", exc.args, flush=True)
+            raise
+
+    async def main():
+        q = asyncio.Queue()
+        t = asyncio.create_task(serve(q), name="server")  # @create
+        await asyncio.gather(t, return_exceptions=True)
+        print("server state", t.cancelled())
+
+    asyncio.run(main())
+  `);
+  await withSession(async (s) => {
+    await s.launch({ program: p.path });
+    const delta = await s.until("loopscope/delta", (e) =>
+      (e.body as { delta: ModelDelta }).delta.tasks.some((t) => t.name === "server" && t.steps > 0),
+    );
+    const server = (delta.body as { delta: ModelDelta }).delta.tasks.find((t) => t.name === "server")!;
+    const stack = (await s.dc.customRequest("loopscope/taskStack", { task: server.id })).body as {
+      frames: { file: string; line: number; func: string }[];
+    };
+    const last = stack.frames[stack.frames.length - 1]!;
+    assert.equal(stack.frames[0]!.func, "serve");
+    assert.equal(stack.frames[0]!.line, p.line("get"));
+    assert.match(last.func, /get$/);
+    const reveal = (await s.dc.customRequest("loopscope/revealTask", { task: server.id })).body as {
+      file: string;
+      line: number;
+      from: string;
+    };
+    assert.deepEqual([reveal.file, reveal.line, reveal.from], [p.path, p.line("get"), "frame"]);
+    await s.dc.customRequest("loopscope/cancelTask", { task: server.id, message: "from the view" });
+    await s.until("exited");
+    const out = s.output("stdout");
+    assert.match(out, /cancelled with \(('from the view',)?\)/);
+    assert.match(out, /server state True/);
+    // Once it has ended, a task is revealed at its creation site.
+    const after = (await s.dc.customRequest("loopscope/revealTask", { task: server.id })).body as {
+      line: number;
+      from: string;
+    };
+    assert.deepEqual([after.line, after.from], [p.line("create"), "site"]);
+    const snap = (await s.dc.customRequest("loopscope/snapshot")).body as { snapshot: ModelSnapshot };
+    assert.equal(snap.snapshot.tasks.find((t) => t.id === server.id)?.state, "cancelled");
   });
 });
