@@ -1444,8 +1444,9 @@ class _Injector:
 
     For a file with breakpoints the source is parsed, a call
     ``__loopscope_bp__(LINE)`` (a builtin) is put before the statement that
-    starts on each breakpoint's line (at the start of the body for a loop's
-    header line, so it stops at every iteration), and the module is compiled
+    starts on each breakpoint's line (a loop header's also at the start of its
+    body, a while's into its condition, so it stops at every iteration), and
+    the module is compiled
     again. Every live function of that file gets the new code object of the
     same place (matched through a fresh compile of the unchanged source: code
     objects compare equal when their code is the same, whatever the file
@@ -1520,11 +1521,20 @@ class _Injector:
                 for case in getattr(stmt, "cases", None) or []:
                     case.body = walk(case.body)
                 line = first_line(stmt)
-                future = isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
-                if line in lines and line not in done and not future and not is_docstring(body, i):
+                if isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__":
+                    done.add(line)  # nothing may come before it: that line cannot stop (3.8-3.11)
+                if line in lines and line not in done and not is_docstring(body, i):
                     done.add(line)
-                    if isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)) and stmt.lineno == line:
-                        stmt.body.insert(0, call(line, stmt.body[0]))  # a loop header: every iteration
+                    if isinstance(stmt, ast.While) and stmt.lineno == line:
+                        # Each time the condition is evaluated, as a line tracer would stop.
+                        test = call(line, stmt).value
+                        stmt.test = ast.BoolOp(op=ast.Or(), values=[test, stmt.test])
+                        ast.copy_location(stmt.test, test)
+                        stmt.test.end_lineno, stmt.test.end_col_offset = test.end_lineno, test.end_col_offset
+                    elif isinstance(stmt, (ast.For, ast.AsyncFor)) and stmt.lineno == line:
+                        # Before the loop and at each iteration, as a line tracer would stop.
+                        out.append(call(line, stmt))
+                        stmt.body.insert(0, call(line, stmt.body[0]))
                     else:
                         out.append(call(line, stmt))
                 out.append(stmt)

@@ -249,6 +249,70 @@ class Launch(unittest.TestCase):
         finally:
             a.close()
 
+    def test_breakpoints_on_every_kind_of_line_leave_the_program_unchanged(self):
+        # Loop headers, elif, except, decorators, continuation lines, a future import:
+        # logpoints on each (3.8-3.11 compile them in) and the program computes the same.
+        p = Program(
+            """
+            from __future__ import annotations  # @future
+            import asyncio, functools
+
+            def deco(fn):  # @deco_def
+                @functools.wraps(fn)
+                def inner(*a):
+                    return fn(*a)
+                return inner
+
+            @deco  # @decorator
+            def classify(n: int) -> str:
+                \"\"\"A docstring stays a docstring.\"\"\"
+                if n < 0:  # @if
+                    return "neg"
+                elif n == 0:  # @elif
+                    return "zero"
+                else:
+                    return "pos"
+
+            async def main():
+                total = 0
+                for i in range(3):  # @for
+                    total += (i +  # @cont_start
+                              10)  # @cont
+                try:
+                    {}["x"]
+                except KeyError:  # @except
+                    total += 100
+                while total > 200:  # @while
+                    total -= 1
+                return total, classify(-1), classify(0), classify(5), classify.__doc__
+
+            print(asyncio.run(main()))
+            """
+        )
+        plain = p.run_plain()
+        self.assertEqual(plain.returncode, 0, plain.stderr)
+        a = Adapter(p)
+        try:
+            markers = ["future", "deco_def", "decorator", "if", "elif", "for", "cont", "except", "while"]
+            res = a.ok(
+                "set-breakpoints",
+                file=p.path,
+                breakpoints=[{"id": i, "line": p.line(m), "log_message": m} for i, m in enumerate(markers)],
+            )
+            self.assertTrue(all(b["verified"] for b in res["breakpoints"]), res)
+            a.ok("start")
+            a.until(lambda m: m["kind"] == "program/exit")
+            logged = [m["text"].strip() for m in a.unread if m["kind"] == "debug/output"]
+            code, out, err = a.finish()
+            self.assertEqual((code, out), (0, plain.stdout.decode()), err)
+            for m in ["deco_def", "decorator", "if", "elif", "for", "except", "while"]:
+                self.assertIn(m, logged)
+            self.assertGreaterEqual(logged.count("for"), 3, logged)
+            self.assertGreaterEqual(logged.count("if"), 3, logged)
+            self.assertEqual(logged.count("elif"), 2, logged)
+        finally:
+            a.close()
+
     def test_conditions_hit_counts_logpoints(self):
         p = Program(
             """
