@@ -16,6 +16,8 @@
 //    through the host model into the view, a delta every ~33k events; the
 //    page's JS heap after a GC at checkpoints, and the tasks the mirror holds.
 
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { Harness, type HostedPage } from "../test/webview/harness";
 import { LoopModel } from "../model/loopModel";
 import { synthStream } from "../model/synth";
@@ -30,6 +32,29 @@ const arg = (name: string, dflt: number): number => {
 const TASKS = arg("tasks", 10_000);
 const UPDATES = arg("updates", 20);
 const PER_UPDATE = arg("events", 1_000);
+
+/**
+ * CPU time (user + system, ms) used so far by the browser's renderer processes
+ * (those of this run's profile): the view's work, whatever else the machine is
+ * doing (wall times on a shared 2-core machine swing by 2-3x with its load).
+ */
+function rendererCpuMs(h: Harness): number {
+  let ticks = 0;
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!cmd.includes("--type=renderer") || !cmd.includes(h.userDataDir)) continue;
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(f[11]) + Number(f[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return (ticks * 1000) / CLK_TCK;
+}
+const CLK_TCK = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -181,19 +206,23 @@ async function updates(h: Harness, tab: "tasks" | "graph"): Promise<void> {
   const apply: number[] = [];
   const render: number[] = [];
   const wall: number[] = [];
+  let cpu0 = 0;
   for (let i = 0; i < UPDATES + 2; i++) {
     prog.update(PER_UPDATE, rand);
+    if (i === 2) cpu0 = rendererCpuMs(h);
     const r = await postDelta(p, prog.model);
     if (i < 2) continue; // warm-up
     apply.push(r.apply);
     render.push(r.render);
     wall.push(r.wall);
   }
+  const cpuPerUpdate = (rendererCpuMs(h) - cpu0) / UPDATES;
   const tot = apply.map((a, i) => a + render[i]!);
   console.log(
     `updates, ${tab} tab: ${TASKS} live tasks, ${PER_UPDATE} events/update, ${UPDATES} updates: ` +
       `apply+render median ${f1(median(tot))} ms, p90 ${f1(pct(tot, 90))} ms, max ${f1(Math.max(...tot))} ms ` +
-      `(apply ${f1(median(apply))}, render ${f1(median(render))}); post-to-painted median ${f1(median(wall))} ms`,
+      `(apply ${f1(median(apply))}, render ${f1(median(render))}); post-to-painted median ${f1(median(wall))} ms; ` +
+      `renderer CPU ${f1(cpuPerUpdate)} ms per update (all its threads, paint included)`,
   );
   if (tab === "graph") {
     const ms = await p.page.getAttribute(".graph-view", "data-layout-ms");

@@ -62,7 +62,8 @@ export function loadTrace(name: string): WireMessage[] {
 export class Harness {
   private server: Server | null = null;
   private context: BrowserContext | null = null;
-  private userDataDir = "";
+  /** The browser's profile directory (fresh per run); its processes carry it on their command line. */
+  userDataDir = "";
   port = 0;
 
   async start(): Promise<void> {

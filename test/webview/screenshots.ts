@@ -18,6 +18,9 @@ interface Shot {
   /** Select this task before the shot: by name, or "coro:<part of its coroutine>". */
   readonly select?: string;
   readonly name: string;
+  /** Themes and sizes (default: light and dark, narrow and wide). */
+  readonly themes?: ThemeName[];
+  readonly sizes?: ("narrow" | "wide")[];
 }
 
 const consumersWaiting = (p: HostedPage): boolean => {
@@ -35,6 +38,24 @@ const SHOTS: Shot[] = [
   { tab: "queues", trace: "producer_consumer", until: consumersWaiting, select: "consumer-2", name: "queues" },
   { tab: "timeline", trace: "blocking_loop", select: "coro:blocking", name: "timeline" },
   { tab: "graph", trace: "await_cycle", select: "first", name: "deadlock" },
+  {
+    tab: "graph",
+    trace: "producer_consumer",
+    until: consumersWaiting,
+    select: "consumer-2",
+    name: "graph",
+    themes: ["hc"],
+    sizes: ["wide"],
+  },
+  {
+    tab: "tasks",
+    trace: "producer_consumer",
+    until: consumersWaiting,
+    select: "consumer-2",
+    name: "tasks",
+    themes: ["hc"],
+    sizes: ["narrow"],
+  },
 ];
 
 async function main(): Promise<void> {
@@ -44,11 +65,12 @@ async function main(): Promise<void> {
   const p = await h.newPage();
   try {
     for (const shot of SHOTS) {
-      for (const theme of ["light", "dark"] as ThemeName[]) {
+      for (const theme of shot.themes ?? (["light", "dark"] as ThemeName[])) {
         for (const [size, width, height] of [
           ["narrow", 320, 760],
           ["wide", 1280, 760],
         ] as const) {
+          if (shot.sizes !== undefined && !shot.sizes.includes(size)) continue;
           const file = `webview-${shot.name}-${theme}-${size}.png`;
           if (!file.includes(only)) continue;
           await p.open(shot.trace, { theme, width, height });
