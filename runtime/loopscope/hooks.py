@@ -280,6 +280,7 @@ def _run_once(self):
                 fdone.append(
                     R.FUT_CANCELLED if fut._state == "CANCELLED" else R.FUT_FAILED if fut._exception is not None else R.FUT_DONE
                 )
+            fut = None  # no local may outlive its handle (see below)
         t0 = ns()
         if debug:
             _run_debug(self, handle)
@@ -303,6 +304,11 @@ def _run_once(self):
                 wid = ref.fid
             else:
                 wid = _classify_waiter(waiter, owner, st, t1)
+        # Not kept while the next handles run: asyncio's _run_once holds nothing
+        # but the running handle, and a task dropped by one of them must be
+        # freed by its gc.collect() (a pending task is only reachable from the
+        # future it waits on: holding that future here kept it alive).
+        waiter = None
         steps.append(tid)
         steps.append(t0 - origin)
         steps.append(t1 - origin)
