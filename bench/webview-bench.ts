@@ -222,7 +222,8 @@ async function updates(h: Harness, tab: "tasks" | "graph"): Promise<void> {
     `updates, ${tab} tab: ${TASKS} live tasks, ${PER_UPDATE} events/update, ${UPDATES} updates: ` +
       `apply+render median ${f1(median(tot))} ms, p90 ${f1(pct(tot, 90))} ms, max ${f1(Math.max(...tot))} ms ` +
       `(apply ${f1(median(apply))}, render ${f1(median(render))}); post-to-painted median ${f1(median(wall))} ms; ` +
-      `renderer CPU ${f1(cpuPerUpdate)} ms per update (all its threads, paint included)`,
+      `renderer process CPU ${f1(cpuPerUpdate)} ms per update (every thread: the test driver's transfer of the ` +
+      `delta into the page, the view's work, style, layout and software raster of the 1280x800 page)`,
   );
   if (tab === "graph") {
     const ms = await p.page.getAttribute(".graph-view", "data-layout-ms");
