@@ -9,6 +9,7 @@ import { registerCommands, revealLocation } from "./commands";
 import { DEBUG_TYPE } from "./debug/configurations";
 import { registerConfigurationProviders } from "./debug/configurationProvider";
 import { LoopscopeAdapterFactory } from "./debug/descriptorFactory";
+import { registerExitReporter } from "./debug/exitReporter";
 import { registerSessions } from "./debug/sessions";
 import { registerStatusBar } from "./statusBar";
 import { LoopHub } from "./view/loopHub";
@@ -31,6 +32,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ),
   );
   registerConfigurationProviders(context, log);
+  registerExitReporter(context);
 
   const hub = new LoopHub(
     {

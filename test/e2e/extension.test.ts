@@ -1,0 +1,272 @@
+// Loopscope as a user installs and uses it: the packaged .vsix in code-server,
+// driven in headless Chromium. The steps run in order on one workbench; each
+// leaves a screenshot in test-results/e2e/. producer_consumer.py runs about 9 s:
+// the first session is watched while it runs and to its end (steps 1, 2, 5), a
+// second one starts with a breakpoint set (steps 3, 4, then to its end again).
+//  1. open examples/producer_consumer.py, run "Debug Current File with Loopscope";
+//  2. the Loopscope view shows the tasks by name with their states, and the queue with its items;
+//  3. CALL STACK lists the tasks; a breakpoint in a coroutine stops it; VARIABLES shows its
+//     locals; the Debug Console evaluates an expression;
+//  4. step over an `await` stays in the same task;
+//  5. continue to the end: the Debug Console shows the output and the exit code; the view the
+//     final states (done, cancelled; failed with failing_task.py);
+//  6. a program with a syntax error: the error names the file and line, nothing hangs.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { REPO } from "../../scripts/code-server.mjs";
+import { Workbench } from "./workbench";
+
+const DEBUG_CURRENT_FILE = "Loopscope: Debug Current File with Loopscope";
+
+/** The 1-based line of the only line of `file` (in examples/) that contains `text`. */
+function lineOf(file: string, text: string): number {
+  const lines = readFileSync(join(REPO, "examples", file), "utf8").split("\n");
+  const hits = lines.flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
+  assert.equal(hits.length, 1, `exactly one line of ${file} contains ${JSON.stringify(text)}`);
+  return hits[0]!;
+}
+
+const TAKES = lineOf("producer_consumer.py", 'print("%-10s takes %s');
+const AWAIT_SLEEP = lineOf("producer_consumer.py", "await sleep_until(start, free_at)");
+const DONE_ITEM = lineOf("producer_consumer.py", 'print("%-10s done  %s"');
+
+const wb = new Workbench();
+
+/** The CALL STACK row of the thread VS Code shows as paused, and its task's name. */
+async function pausedThread(reason: RegExp): Promise<{ row: string; task: string }> {
+  return wb.until(`a thread paused on ${reason}`, async () => {
+    const row = (await wb.callStackRows()).find((r) => reason.test(r));
+    if (row === undefined) return undefined;
+    return { row, task: row.split(" ")[0]! };
+  });
+}
+
+/** The call stack's top frame of the paused thread: "func file line:col". */
+async function topFrameLine(): Promise<number | undefined> {
+  const rows = await wb.callStackRows();
+  const i = rows.findIndex((r) => /paused (on|after) /i.test(r));
+  const frame = i >= 0 ? rows[i + 1] : undefined;
+  const m = frame === undefined ? null : /producer_consumer\.py (\d+):\d+/.exec(frame);
+  return m === null ? undefined : Number(m[1]);
+}
+
+describe("Loopscope in VS Code (code-server, packaged .vsix)", { timeout: 600_000 }, () => {
+  before(async () => {
+    await wb.start();
+  });
+  after(async () => {
+    await wb.stop();
+  });
+
+  it("0. the Loopscope view's empty state offers 'Debug current file'", async () => {
+    await wb.showContainer("Loopscope");
+    const view = await wb.loopView();
+    const button = view.locator('[data-testid="debug-current-file"]');
+    await button.waitFor({ timeout: 20_000 });
+    assert.equal((await button.innerText()).trim(), "Debug current file");
+    assert.match(await view.locator('[data-testid="empty-state"]').innerText(), /No Loopscope session is running/);
+    await wb.screenshot("empty-state");
+  });
+
+  it("1. open producer_consumer.py and run 'Debug Current File with Loopscope' from the command palette", async () => {
+    await wb.openFile("producer_consumer.py");
+    await wb.runCommand(DEBUG_CURRENT_FILE);
+    await wb.debugToolbar().waitFor({ timeout: 30_000 });
+  });
+
+  it("2. the Loopscope view shows the tasks by name with their states, and the queue with its items", async () => {
+    await wb.showContainer("Loopscope");
+    const view = await wb.loopView();
+    const names = ["producer-1", "producer-2", "consumer-1", "consumer-2", "consumer-3"];
+    const rows = await wb.until("the producer and consumer tasks in the task table", async () => {
+      const texts = await view
+        .locator('[data-testid="task-grid"] [role="row"]')
+        .evaluateAll((els) => els.map((e) => (e as unknown as { innerText: string }).innerText.replace(/\s+/g, " ")));
+      return names.every((n) => texts.some((t) => t.includes(n))) ? texts : undefined;
+    });
+    for (const n of ["consumer-1", "consumer-2", "consumer-3"]) {
+      const row = rows.find((t) => t.includes(n))!;
+      assert.match(row, /pending|running/, `${n} is live: ${row}`);
+    }
+    const status = await wb.until(
+      "the status bar item",
+      async () => {
+        const t = await wb.page.locator(".part.statusbar .statusbar-item", { hasText: "Loopscope:" }).innerText();
+        return /Loopscope: \d+ pending, \d+ running · loop running/.test(t) ? t : undefined;
+      },
+      5_000,
+    );
+    assert.match(status, /Loopscope: [1-9]\d* pending/);
+    await wb.screenshot("view-tasks");
+    await view.locator('button[data-tab="queues"]').click();
+    const items = await wb.until("queue items in the Queues tab", async () => {
+      const li = await view
+        .locator('[data-testid="queue-card"] [data-testid="queue-items"] li')
+        .evaluateAll((els) => els.map((e) => (e as unknown as { innerText: string }).innerText.trim()));
+      return li.length >= 2 ? li : undefined;
+    });
+    assert.ok(
+      items.every((t) => /Item\(label='producer-\d\/order-\d\d'/.test(t)),
+      `queue items are the program's orders: ${items.join(" | ")}`,
+    );
+    await wb.screenshot("view-queue-items");
+    await view.locator('button[data-tab="tasks"]').click();
+  });
+
+  it("5. to the end: output and exit code in the Debug Console, final states in the view", async () => {
+    await wb.debugToolbar().waitFor({ state: "hidden", timeout: 30_000 });
+    await wb.until("the program's last output and its exit code", async () => {
+      // Lines written together arrive as one output event, one row.
+      const text = (await wb.consoleRows()).join("\n");
+      return /queue drained; stopping the consumers\s+done\b/.test(text) &&
+        text.includes("The program exited with code 0.")
+        ? text
+        : undefined;
+    });
+    await wb.screenshot("ended-console");
+
+    // The view was hidden meanwhile (the Debug Console opened): it comes back with the session's final state.
+    await wb.showContainer("Loopscope");
+    const view = await wb.loopView();
+    const count = (s: string): Promise<string> => view.locator(`[data-testid="count-task-${s}"]`).innerText();
+    await wb.until("the final task states", async () =>
+      (await count("cancelled")) === "3" && (await count("pending")) === "0" ? true : undefined,
+    );
+    assert.ok(Number(await count("done")) >= 3, "main and the producers are done");
+    assert.match(await view.locator('[data-testid="loop-state"]').innerText(), /exited \(code 0\)/);
+    await wb.screenshot("ended-view");
+  });
+
+  let stoppedTask = "";
+
+  it("3. CALL STACK lists the tasks; a breakpoint in a coroutine stops it; VARIABLES shows locals; the Debug Console evaluates", async () => {
+    await wb.showContainer("Run and Debug");
+    await wb.openFile("producer_consumer.py");
+    await wb.toggleBreakpoint(TAKES);
+    await wb.runCommand(DEBUG_CURRENT_FILE);
+    const paused = await pausedThread(/paused on breakpoint/i);
+    stoppedTask = paused.task;
+    assert.match(stoppedTask, /^consumer-\d$/, `the breakpoint stopped a consumer task: ${paused.row}`);
+    const stack = await wb.callStackRows();
+    for (const n of ["consumer-1", "consumer-2", "consumer-3"]) {
+      assert.ok(
+        stack.some((r) => r.startsWith(`${n} consumer()`)),
+        `CALL STACK lists ${n}: ${stack.join(" | ")}`,
+      );
+    }
+    assert.ok(
+      stack.some((r) => / main\(\)/.test(r)),
+      `CALL STACK lists main(): ${stack.join(" | ")}`,
+    );
+    assert.equal(await topFrameLine(), TAKES, `stopped on the breakpoint's line: ${stack.join(" | ")}`);
+
+    const vars = await wb.until("the locals in VARIABLES", async () => {
+      const v = await wb.variableRows();
+      return v.some((r) => r.startsWith("item = ")) ? v : undefined;
+    });
+    assert.ok(
+      vars.some((r) => r === `name = '${stoppedTask}'`),
+      `VARIABLES: name is the task's: ${vars.join(" | ")}`,
+    );
+    const item = vars.find((r) => r.startsWith("item = "))!;
+    const label = /label='(producer-\d\/order-\d\d)'/.exec(item)?.[1];
+    assert.ok(label !== undefined, `VARIABLES: item is an order: ${item}`);
+    assert.ok(
+      vars.some((r) => r.startsWith("queue = <Queue")),
+      `VARIABLES: queue: ${vars.join(" | ")}`,
+    );
+
+    await wb.evaluate('name + "|" + item.label');
+    await wb.until("the evaluated expression in the Debug Console", async () => {
+      const rows = await wb.consoleRows();
+      return rows.some((r) => r.includes(`'${stoppedTask}|${label}'`)) ? rows : undefined;
+    });
+    await wb.screenshot("breakpoint-stack-variables-console");
+
+    // The loop view in an editor tab shows the same session beside the debug views.
+    await wb.runCommand("Loopscope: Open Loop View in Editor");
+    const panel = await wb.loopView("panel");
+    await wb.until("the stopped task in the editor's loop view", async () => {
+      const t = await panel.locator('[data-testid="task-grid"]').innerText();
+      return t.includes(stoppedTask) ? t : undefined;
+    });
+    await wb.screenshot("loop-view-in-editor");
+  });
+
+  it("4. step over an await stays in the same task", async (t) => {
+    await wb.debugAction("Step Over");
+    await wb.until("the line after the breakpoint", async () =>
+      (await topFrameLine()) === TAKES + 1 ? true : undefined,
+    );
+    await wb.debugAction("Step Over");
+    await wb.until("the await line", async () => ((await topFrameLine()) === AWAIT_SLEEP ? true : undefined));
+    // Without the breakpoint, the other consumers do not stop there meanwhile.
+    await wb.openFile("producer_consumer.py");
+    await wb.toggleBreakpoint(TAKES);
+    await wb.debugAction("Step Over");
+    const after = await pausedThread(/paused (on|after) step/i);
+    assert.equal(after.task, stoppedTask, `the step over the await stopped in the same task: ${after.row}`);
+    // The await is over: the clock (the loop's, time.monotonic) is past the time the task slept until.
+    await wb.evaluate('__import__("time").monotonic() >= start + free_at');
+    await wb.until("the await to be over", async () => ((await wb.consoleRows()).at(-1) === "True" ? true : undefined));
+    const line = await topFrameLine();
+    if (line === AWAIT_SLEEP) {
+      // The runtime stops where the task resumed, still on the await's line; one more step leaves it.
+      t.diagnostic(`step over the await stopped on its own line ${AWAIT_SLEEP} after resuming; stepping once more`);
+      await wb.debugAction("Step Over");
+      await wb.until("the line after the await", async () => ((await topFrameLine()) === DONE_ITEM ? true : undefined));
+      const again = await pausedThread(/paused (on|after) step/i);
+      assert.equal(again.task, stoppedTask, `still the same task: ${again.row}`);
+    } else {
+      assert.equal(line, DONE_ITEM, "the step stopped on the line after the await");
+    }
+    await wb.screenshot("step-over-await");
+    await wb.debugAction("Continue");
+    await wb.debugToolbar().waitFor({ state: "hidden", timeout: 30_000 });
+    await wb.until("the second run's exit code", async () => {
+      const rows = await wb.consoleRows();
+      return rows.some((r) => r.includes("The program exited with code 0.")) ? rows : undefined;
+    });
+  });
+
+  it("5b. a program whose tasks fail: failed states, the exception, exit code 1", async () => {
+    await wb.openFile("failing_task.py");
+    await wb.runCommand(DEBUG_CURRENT_FILE);
+    await wb.debugToolbar().waitFor({ timeout: 30_000 });
+    // The "Uncaught exceptions" filter is on by default: the exception that ends the program stops it first.
+    await wb.showContainer("Run and Debug");
+    const paused = await pausedThread(/paused on exception|uncaught exception/i);
+    await wb.screenshot("uncaught-exception");
+    assert.ok(paused.row.length > 0);
+    await wb.debugAction("Continue");
+    await wb.debugToolbar().waitFor({ state: "hidden", timeout: 30_000 });
+    await wb.until("exit code 1 in the Debug Console", async () => {
+      const rows = await wb.consoleRows();
+      return rows.some((r) => r.includes("The program exited with code 1.")) ? rows : undefined;
+    });
+    await wb.showContainer("Loopscope");
+    const view = await wb.loopView();
+    await wb.until("three failed tasks", async () =>
+      (await view.locator('[data-testid="count-task-failed"]').innerText()) === "3" ? true : undefined,
+    );
+    assert.match(await view.locator('[data-testid="loop-state"]').innerText(), /exited \(code 1\)/);
+    await wb.screenshot("failed-tasks-view");
+  });
+
+  it("6. a syntax error shows the file and line, and nothing hangs", async () => {
+    await wb.openFile("syntax_error.py");
+    const started = Date.now();
+    await wb.runCommand(DEBUG_CURRENT_FILE);
+    const message = await wb.until("the syntax error message", async () =>
+      (await wb.messages()).find((m) => /syntax error/i.test(m)),
+    );
+    assert.match(message, /syntax_error\.py/);
+    assert.match(message, /line 9/);
+    await wb.screenshot("syntax-error");
+    await wb.debugToolbar().waitFor({ state: "hidden", timeout: 15_000 });
+    assert.ok(Date.now() - started < 30_000, "the failed launch ended promptly");
+    assert.deepEqual(wb.consoleErrors, [], "no Loopscope errors in the browser console");
+  });
+});
