@@ -156,6 +156,35 @@ test("queue items are shown in order, and a task blocked on Queue.get is linked 
   await assertClean();
 });
 
+test("the ready queue lists the loop's callbacks in order: task steps by task, plain callbacks by function", async () => {
+  await p.open("busy_ready");
+  // (The runtime may send a sample naming tasks whose packed creation comes in the next batch: wait for the names.)
+  await p.playUntil((m) =>
+    [...m.loops.values()].some(
+      (l) => l.ready.length >= 4 && l.ready.every((r) => r.task === null || m.task(r.task) !== null),
+    ),
+  );
+  await p.tab("queues");
+  const loop = [...p.model.loops.values()].find((l) => l.ready.length >= 4)!;
+  const want = loop.ready.map((r) =>
+    r.task !== null ? `step of ${p.model.task(r.task)!.name}` : `${r.kind} ${r.func}`,
+  );
+  assert.deepEqual(await texts('[data-testid="ready-queue"] .ready-item'), want);
+  assert.ok(want.some((w) => w.startsWith("step of spinner-")) && want.some((w) => w === "callback tick"));
+  assert.match(
+    (await p.page.textContent('[data-section="ready"] h3')) ?? "",
+    new RegExp(`${loop.readyTotal} callbacks`),
+  );
+  // A task in the ready queue selects when clicked.
+  await p.page.click('[data-testid="ready-queue"] .ready-item .ref');
+  const first = loop.ready.find((r) => r.task !== null)!.task!;
+  await p.page.waitForFunction(
+    (id) => document.querySelector('[data-testid="root"]')?.getAttribute("data-selected") === String(id),
+    first,
+  );
+  await assertClean();
+});
+
 test("the timeline draws run slices per task, end markers, and blocked-loop episodes", async () => {
   await p.open("blocking_loop");
   await p.playAll();

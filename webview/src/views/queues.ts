@@ -69,7 +69,10 @@ export class QueuesView {
         const li = el("li", { cls: "ready-item" });
         if (r.task !== null) {
           li.append(
-            el("span", { cls: "muted", text: r.kind === "step" ? "step of " : `${r.kind} of ` }),
+            el("span", {
+              cls: "muted",
+              text: r.kind === "task-step" || r.kind === "step" ? "step of " : `${r.kind} of `,
+            }),
             this.ref(r.task),
           );
         } else {
