@@ -39,6 +39,13 @@ const SHOTS: Shot[] = [
   { tab: "timeline", trace: "blocking_loop", select: "coro:blocking", name: "timeline" },
   { tab: "graph", trace: "await_cycle", select: "first", name: "deadlock" },
   {
+    tab: "queues",
+    trace: "busy_ready",
+    until: (p) => [...p.model.loops.values()].some((l) => l.ready.length >= 4) && p.model.tasks.size >= 6,
+    select: "spinner-2",
+    name: "ready",
+  },
+  {
     tab: "graph",
     trace: "producer_consumer",
     until: consumersWaiting,

@@ -97,16 +97,21 @@ export class QueuesView {
         timers.appendChild(li);
       }
       const loopTitle = loops.length > 1 ? ` — loop #${l.id} (${l.thread})` : "";
+      // Samples are taken between loop iterations; say when, and that a closed loop's is its last.
+      const asOf =
+        l.sampledNs === null
+          ? ""
+          : `, as of ${fmtDuration(l.sampledNs)}${l.state === "closed" ? " (the loop has closed since)" : ""}`;
       this.body.append(
         section(
           `Ready queue${loopTitle}`,
-          `${fmtCount(l.readyTotal)} callback${l.readyTotal === 1 ? "" : "s"}${readyMore}`,
+          `${fmtCount(l.readyTotal)} callback${l.readyTotal === 1 ? "" : "s"}${readyMore}${asOf}`,
           l.ready.length > 0 ? ready : el("div", { cls: "empty small", text: "Nothing ready to run." }),
           "ready",
         ),
         section(
           `Timers${loopTitle}`,
-          `${fmtCount(l.timersTotal)} scheduled${l.sampledNs === null ? "" : `, as of ${fmtDuration(l.sampledNs)}`}`,
+          `${fmtCount(l.timersTotal)} scheduled${asOf}`,
           l.timers.length > 0 ? timers : el("div", { cls: "empty small", text: "No timers." }),
           "timers",
         ),
