@@ -225,6 +225,16 @@ export class Workbench {
     return frames.nth(index).contentFrame().locator("iframe#active-frame").contentFrame();
   }
 
+  /** Polls `fn` until it returns a value that is not undefined, or undefined after `timeoutMs`. */
+  async poll<T>(fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = await fn().catch(() => undefined);
+      if (v !== undefined || Date.now() > deadline) return v;
+      await this.page.waitForTimeout(200);
+    }
+  }
+
   /** Polls `fn` until it returns a value that is not undefined; fails with `what` after `timeoutMs`. */
   async until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
