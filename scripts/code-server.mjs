@@ -9,7 +9,19 @@ import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The repository: the nearest folder up from here with this file in scripts/ (this module may be bundled elsewhere). */
+function findRepo() {
+  if (process.env.LOOPSCOPE_REPO) return resolve(process.env.LOOPSCOPE_REPO);
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(dir, "scripts/code-server.mjs")) && existsSync(join(dir, "package.json"))) return dir;
+    const up = dirname(dir);
+    if (up === dir)
+      throw new Error("code-server.mjs: cannot find the repository above " + fileURLToPath(import.meta.url));
+    dir = up;
+  }
+}
+export const REPO = findRepo();
 export const CODE_SERVER_VERSION = "4.100.3";
 const PKG = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8"));
 /** publisher.name, as VS Code knows the extension. */
