@@ -5,11 +5,7 @@
 
 import * as vscode from "vscode";
 import { DEBUG_TYPE } from "./configurations";
-
-/** The line for an exit code (a pure helper, so the wording is shared and tested). */
-export function exitLine(code: number): string {
-  return `The program exited with code ${code}.`;
-}
+import { exitLine } from "./labels";
 
 interface DapMessage {
   readonly type?: string;

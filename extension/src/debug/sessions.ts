@@ -17,14 +17,7 @@ import {
 } from "../adapter/customProtocol";
 import type { LiveSession, LoopHub } from "../view/loopHub";
 import { DEBUG_TYPE } from "./configurations";
-
-/** What a debug session's configuration names: the program, the module or host:port. */
-export function sessionLabel(config: vscode.DebugConfiguration): string {
-  if (typeof config.program === "string" && config.program !== "") return config.program;
-  if (typeof config.module === "string" && config.module !== "") return `-m ${config.module}`;
-  if (config.request === "attach") return `${String(config.host ?? "127.0.0.1")}:${String(config.port ?? "?")}`;
-  return config.name;
-}
+import { sessionLabelOf } from "./labels";
 
 function liveSession(session: vscode.DebugSession): LiveSession {
   return {
@@ -63,7 +56,7 @@ export function registerSessions(context: vscode.ExtensionContext, hub: LoopHub)
   context.subscriptions.push(
     vscode.debug.onDidStartDebugSession((s) => {
       if (s.type !== DEBUG_TYPE) return;
-      hub.addLive(s.id, sessionLabel(s.configuration), liveSession(s));
+      hub.addLive(s.id, sessionLabelOf(s.configuration), liveSession(s));
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== DEBUG_TYPE) return;

@@ -206,7 +206,6 @@ export class LoopHub {
     src.ended = true;
     src.connected = false;
     src.phase = "ended";
-    this.flush();
     this.sessionChanged(src);
   }
 
@@ -338,6 +337,7 @@ export class LoopHub {
 
   private sessionChanged(src: Source): void {
     if (src.key !== this.currentKey) return;
+    this.flush(); // the views see the state the session is in when they hear of its phase
     this.broadcast({ v: VIEW_PROTOCOL_VERSION, kind: "session", session: viewSession(src) });
     this.changed();
   }
