@@ -87,7 +87,7 @@ def _record_cancel(task, args, kwargs):
     st = _state_of(loop)
     by = _current_task(loop)
     by_id = _id_of(by, st) if by is not None else None
-    frame = _user_frame(sys._getframe(2))
+    frame = _user_frame(_caller(2))
     by_site = session.site_for(frame.f_code, frame.f_lineno, _events_for(st)) if frame is not None else None
     msg = args[0] if args else kwargs.get("msg")
     _events_for(st).append((R.E_CANCEL, _id_of(task, st), R.now_ns(), by_id, by_site, msg))
@@ -116,6 +116,16 @@ def _fail(where):
         return
     s.internal_error("%s: %s" % (where, sys.exc_info()[1]), traceback.format_exc())
     uninstall()
+
+
+def _caller(depth):
+    """sys._getframe(depth) as seen from the function calling this, or None
+    when there is no such Python frame (a hook called straight from C, as an
+    embedding host does)."""
+    try:
+        return sys._getframe(depth + 1)
+    except ValueError:
+        return None
 
 
 def _user_frame(frame):
@@ -362,11 +372,7 @@ def _create_task(self, coro, **kwargs):
         st = _state_of(self)
         tid = s.next_id()
         events_ = _events_for(st)
-        try:
-            caller = sys._getframe(1)
-        except ValueError:  # called straight from C (an embedding host): no Python caller
-            caller = None
-        frame = _user_frame(caller)
+        frame = _user_frame(_caller(1))
         site = None
         if frame is not None:
             site = s.lasti_sites.get((id(frame.f_code), frame.f_lasti)) or _site_by_lasti(s, frame, st, events_)
@@ -440,7 +446,7 @@ def _foreign_task_id(task, st, created=False, coro=None):
         site = None
         events_ = _events_for(st)
         if created:
-            frame = _user_frame(sys._getframe(2))
+            frame = _user_frame(_caller(2))
             if frame is not None:
                 site = session.site_for(frame.f_code, frame.f_lineno, events_)
         eager = bool(created and task._state != "PENDING" or getattr(task, "_fut_waiter", None) is not None)
@@ -510,7 +516,10 @@ def _create_future(self):
     if s is None:
         return fut
     try:
-        frame = sys._getframe(1)
+        frame = _caller(1)
+        if frame is None:  # made straight from C: nothing to say where
+            _register_future(fut, _state_of(self), "future", None, None, (), None)
+            return fut
         code = frame.f_code
         spec = _CREATORS.get(id(code))
         st = getattr(self, "_ls", None) or _state_of(self)
@@ -707,7 +716,7 @@ def _queue_init(self, *args, **kwargs):
     _originals["Queue.__init__"](self, *args, **kwargs)
     if session is not None and session.enabled:
         try:
-            _register_queue(self, sys._getframe(1))
+            _register_queue(self, _caller(1))
         except Exception:
             _fail("Queue hook")
 
@@ -770,10 +779,10 @@ def _make_prim_init(key):
     def __init__(self, *args, **kwargs):
         _originals[key](self, *args, **kwargs)
         if session is not None and session.enabled and getattr(self, "_ls_id", None) is None:
-            caller = sys._getframe(1)
-            while caller.f_code.co_name == "__init__" and caller.f_locals.get("self") is self:
+            caller = _caller(1)
+            while caller is not None and caller.f_code.co_name == "__init__" and caller.f_locals.get("self") is self:
                 caller = caller.f_back  # a subclass's __init__ (BoundedSemaphore)
-            if caller.f_code.co_filename.startswith(_ASYNCIO_DIR):
+            if caller is not None and caller.f_code.co_filename.startswith(_ASYNCIO_DIR):
                 # asyncio's own (a Queue's _finished Event, a Condition's Lock):
                 # registered only if a task ends up waiting on it.
                 return
