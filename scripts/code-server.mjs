@@ -84,6 +84,7 @@ export const QUIET_SETTINGS = {
   "extensions.ignoreRecommendations": true,
   "security.workspace.trust.enabled": false,
   "chat.commandCenter.enabled": false,
+  "git.openRepositoryInParentFolders": "never",
   "workbench.colorTheme": "Default Dark Modern",
 };
 
