@@ -36,6 +36,7 @@ export interface SyncLike {
   readonly type: string;
   readonly state: string;
   readonly waiters: readonly number[];
+  readonly holder: number | null;
 }
 
 /** Read access to a model's objects by id. */
@@ -325,6 +326,9 @@ export function deadlockCycles(m: ModelReader): DeadlockCycle[] {
       const v = via ?? id;
       for (const c of f.children) visit(c, v);
       if (f.owner !== null && m.tasks.has(f.owner)) visit(f.owner, v);
+      // A task waiting on a held lock waits on the task that holds it.
+      const held = f.owner !== null ? m.syncs.get(f.owner) : undefined;
+      if (held !== undefined && held.holder !== null) visit(held.holder, v);
     };
     visit(t.awaitingId, null);
     if (out.length > 0) succ.set(t.id, out);

@@ -169,6 +169,7 @@ class SyncRec {
   sampledNs: number | null = null;
   state = "";
   waiters: number[] = [];
+  holder: number | null = null;
   constructor(readonly id: number) {}
 }
 
@@ -1312,6 +1313,7 @@ export class LoopModel implements ModelReader {
     s.sampledNs = ev.ts;
     s.state = ev.state;
     s.waiters = ev.waiters;
+    s.holder = ev.holder ?? null;
     this.dirtySync(s.id);
   }
 
@@ -1608,6 +1610,7 @@ function syncView(s: SyncRec): SyncView {
     sampledNs: s.sampledNs,
     state: s.state,
     waiters: [...s.waiters],
+    holder: s.holder,
   };
 }
 

@@ -160,12 +160,19 @@ export const syncCreated = (prim: number, ts: number, type = "Lock"): EventOf<"s
   site: null,
 });
 
-export const syncSample = (prim: number, ts: number, state: string, waiters: number[]): EventOf<"sync/sample"> => ({
+export const syncSample = (
+  prim: number,
+  ts: number,
+  state: string,
+  waiters: number[],
+  holder?: number | null,
+): EventOf<"sync/sample"> => ({
   kind: "sync/sample",
   prim,
   ts,
   state,
   waiters,
+  ...(holder === undefined ? {} : { holder }),
 });
 
 export function loopSample(

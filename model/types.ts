@@ -130,6 +130,8 @@ export interface SyncView {
   /** locked/unlocked, set/clear, or the semaphore counter; "" before the first sample. */
   readonly state: string;
   readonly waiters: number[];
+  /** The task holding a Lock (or a Condition's lock), when the runtime knows it. */
+  readonly holder: number | null;
 }
 
 /** A callback held the loop too long (`loop/blocked`); repeated reports of one episode are merged. */

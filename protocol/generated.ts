@@ -394,7 +394,8 @@ export interface SyncCreatedEvent {
 
 /**
  * state: locked/unlocked (Lock, Condition), set/clear (Event), the counter
- * (semaphores).
+ * (semaphores). 'holder' is the task holding a Lock (or a Condition's lock),
+ * when known.
  */
 export interface SyncSampleEvent {
   readonly kind: "sync/sample";
@@ -402,6 +403,7 @@ export interface SyncSampleEvent {
   readonly ts: number;
   readonly state: string;
   readonly waiters: number[];
+  readonly holder?: number | null;
 }
 
 /**
@@ -752,6 +754,7 @@ export const EVENT_FIELDS: { readonly [K in EventKind]: readonly FieldSpec[] } =
     { name: "ts", type: "int", optional: false, spec: { k: "int" } },
     { name: "state", type: "str", optional: false, spec: { k: "str" } },
     { name: "waiters", type: "int[]", optional: false, spec: { k: "list", of: { k: "int" } } },
+    { name: "holder", type: "int|null", optional: true, spec: { k: "nullable", of: { k: "int" } } },
   ],
   "runtime/error": [
     { name: "ts", type: "int", optional: false, spec: { k: "int" } },

@@ -92,7 +92,8 @@ QUEUE_SAMPLE = "queue/sample"
 # type: Lock, Event, Semaphore, BoundedSemaphore, Condition.
 SYNC_CREATED = "sync/created"
 # state: locked/unlocked (Lock, Condition), set/clear (Event), the counter
-# (semaphores).
+# (semaphores). 'holder' is the task holding a Lock (or a Condition's lock),
+# when known.
 SYNC_SAMPLE = "sync/sample"
 # An internal error of the tracer: reported once, tracing stops, the program
 # goes on.
@@ -203,7 +204,7 @@ OPTIONAL = {
     QUEUE_CREATED: (),
     QUEUE_SAMPLE: (),
     SYNC_CREATED: (),
-    SYNC_SAMPLE: (),
+    SYNC_SAMPLE: ("holder",),
     RUNTIME_ERROR: (),
 }
 
@@ -445,6 +446,7 @@ _SPECS = {
         ("ts", False, ("int",)),
         ("state", False, ("str",)),
         ("waiters", False, ("list", ("int",))),
+        ("holder", True, ("nullable", ("int",))),
     ),
     RUNTIME_ERROR: (
         ("ts", False, ("int",)),

@@ -433,9 +433,12 @@ class Drainer:
             return
         waiters = [self._waiting_task(f) or 0 for f in _copy(getattr(p, "_waiters", None) or ()) if not f.done()]
         state = hooks.prim_state(p)
-        if not self._changed(("p", pid), (state, tuple(waiters))):
+        holder = hooks.lock_holder(p) if state == "locked" else None
+        if not self._changed(("p", pid), (state, tuple(waiters), holder)):
             return
-        out.append({"kind": P.SYNC_SAMPLE, "prim": pid, "ts": ts, "state": state, "waiters": [w for w in waiters if w]})
+        out.append(
+            {"kind": P.SYNC_SAMPLE, "prim": pid, "ts": ts, "state": state, "waiters": [w for w in waiters if w], "holder": holder}
+        )
 
 
 def task_id(task, session):

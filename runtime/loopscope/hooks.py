@@ -756,6 +756,32 @@ def _prim_del(self):
         pass  # in __del__ nothing may escape
 
 
+def _lock_get(self):
+    return self.__dict__.get("_locked", False)
+
+
+def _lock_set(self, value):
+    # asyncio.Lock keeps no owner; acquire() sets _locked = True inside the task
+    # that gets the lock, so this setter sees who holds it (deadlock cycles).
+    d = self.__dict__
+    d["_locked"] = value
+    if value and session is not None:
+        try:
+            loop = events._get_running_loop()
+            task = _current_task(loop) if loop is not None else None
+            d["_ls_holder"] = _id_of(task, getattr(loop, "_ls", None)) if task is not None else None
+        except Exception:
+            d["_ls_holder"] = None
+    else:
+        d["_ls_holder"] = None
+
+
+def lock_holder(p):
+    """The task id holding a Lock (or a Condition's lock), or None."""
+    lock = p._lock if isinstance(p, locks.Condition) else p
+    return lock.__dict__.get("_ls_holder") if isinstance(lock, locks.Lock) else None
+
+
 def prim_state(p):
     """locked/unlocked, set/clear, or a semaphore's counter."""
     if isinstance(p, locks.Condition):
@@ -841,6 +867,7 @@ def install(new_session):
         cls.__del__ = _prim_del
     _originals["os._exit"] = os._exit
     os._exit = _os_exit
+    locks.Lock._locked = property(_lock_get, _lock_set)
     return session
 
 
@@ -864,6 +891,8 @@ def uninstall():
                 delattr(cls, "__del__")
         else:
             cls.__del__ = original
+    if isinstance(locks.Lock.__dict__.get("_locked"), property):
+        del locks.Lock._locked  # instances keep the value in their __dict__
     if "os._exit" in _originals:
         os._exit = _originals.pop("os._exit")
     if session is not None:

@@ -379,6 +379,44 @@ class QueuesAndPrimitives(unittest.TestCase):
         self.assertEqual(lock_states[-1], "unlocked")
 
 
+class LockHolders(unittest.TestCase):
+    def test_a_two_lock_deadlock_names_both_holders(self):
+        p = Program(
+            """
+            import asyncio
+
+            async def transfer(first, second):
+                async with first:
+                    await asyncio.sleep(0.01)
+                    async with second:
+                        pass
+
+            async def main():
+                a, b = asyncio.Lock(), asyncio.Lock()
+                t1 = asyncio.create_task(transfer(a, b), name="a-then-b")
+                t2 = asyncio.create_task(transfer(b, a), name="b-then-a")
+                done, pending = await asyncio.wait({t1, t2}, timeout=0.4)
+                print(len(done), len(pending))
+                for t in pending:
+                    t.cancel()
+                await asyncio.gather(t1, t2, return_exceptions=True)
+
+            asyncio.run(main())
+            """
+        )
+        proc, tr = p.record()
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, b"0 2\n")
+        t1, t2 = tr.task("a-then-b")["id"], tr.task("b-then-a")["id"]
+        locks = [e["prim"] for e in tr.of_kind("sync/created")]
+        stuck = {}
+        for e in tr.of_kind("sync/sample"):
+            if e["state"] == "locked" and e["waiters"]:
+                stuck[e["prim"]] = (e["holder"], e["waiters"])
+        self.assertEqual(sorted(stuck), sorted(locks))
+        self.assertEqual(sorted(stuck.values()), sorted([(t1, [t2]), (t2, [t1])]))
+
+
 class Loops(unittest.TestCase):
     def test_every_way_to_make_a_loop(self):
         p = Program(

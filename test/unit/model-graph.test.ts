@@ -208,7 +208,24 @@ describe("deadlockCycles", () => {
     assert.deepEqual(m2.deadlockCycles(), []);
   });
 
-  test("limit: a deadlock through two locks is not seen (holders are not on the wire)", () => {
+  test("two tasks each holding the lock the other waits for: one cycle, through the lock waits", () => {
+    const m = model(
+      loopCreated(1),
+      syncCreated(100, 0, "Lock"),
+      syncCreated(200, 0, "Lock"),
+      taskCreated(1, 1, 0),
+      taskCreated(2, 1, 0),
+      futureCreated(11, 1, "lock", { owner: 200 }),
+      futureCreated(12, 1, "lock", { owner: 100 }),
+      steps(1, [1, 1, 2, 11], [2, 3, 4, 12]),
+      syncSample(100, 5, "locked", [2], 1),
+      syncSample(200, 5, "locked", [1], 2),
+    );
+    assert.deepEqual(m.deadlockCycles(), [{ tasks: [1, 2], via: [11, 12] }]);
+    assert.equal(m.sync(100)!.holder, 1);
+  });
+
+  test("limit: without holders (an older runtime) a deadlock through two locks is not seen", () => {
     const m = model(
       loopCreated(1),
       syncCreated(100, 0, "Lock"),

@@ -430,6 +430,7 @@ describe("queues and primitives", () => {
       sampledNs: 2,
       state: "0",
       waiters: [701, 702],
+      holder: null,
     });
     assert.equal(m.getCounts().syncs, 1);
   });
