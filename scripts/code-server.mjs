@@ -63,6 +63,9 @@ export function packageVsix(out) {
       "--no-dependencies",
       "--allow-missing-repository",
       "--skip-license",
+      // The README's screenshots are relative links to docs/; with no
+      // repository URL to prefix, vsce would refuse to package.
+      "--no-rewrite-relative-links",
       "--out",
       resolve(out),
     ],
