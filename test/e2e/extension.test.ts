@@ -10,7 +10,8 @@
 //  4. step over an `await` stays in the same task;
 //  5. continue to the end: the Debug Console shows the output and the exit code; the view the
 //     final states (done, cancelled; failed with failing_task.py);
-//  6. a program with a syntax error: the error names the file and line, nothing hangs.
+//  6. a program with a syntax error: the error names the file and line, nothing hangs;
+//  7. a recorded trace opened with "Open Recorded Trace…" replaces what the view shows.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -285,5 +286,25 @@ describe("Loopscope in VS Code (code-server, packaged .vsix)", { timeout: 600_00
     await wb.debugToolbar().waitFor({ state: "hidden", timeout: 15_000 });
     assert.ok(Date.now() - started < 30_000, "the failed launch ended promptly");
     assert.deepEqual(wb.consoleErrors, [], "no Loopscope errors in the browser console");
+  });
+
+  it("7. 'Open Recorded Trace…' shows a recorded trace in the view", async () => {
+    await wb.runCommand("Loopscope: Open Recorded Trace…");
+    // VS Code's own file dialog (a quick input in a browser): type the path, Enter.
+    const input = wb.page.locator(".quick-input-widget input");
+    await input.waitFor();
+    await input.fill(join(wb.workspace, "recorded.jsonl"));
+    await wb.page.keyboard.press("Enter");
+    await wb.showContainer("Loopscope");
+    const view = await wb.loopView();
+    const rows = await wb.until("the trace's tasks", async () => {
+      const texts = await view
+        .locator('[data-testid="task-grid"] [role="row"]')
+        .evaluateAll((els) => els.map((e) => (e as unknown as { innerText: string }).innerText.replace(/\s+/g, " ")));
+      return texts.length > 3 ? texts : undefined;
+    });
+    assert.match(await view.locator(".session-label").innerText(), /recorded\.jsonl/);
+    assert.ok(rows.length > 3, rows.join(" | "));
+    await wb.screenshot("recorded-trace");
   });
 });

@@ -51,6 +51,8 @@ export class Workbench {
     rmSync(this.workspace, { recursive: true, force: true });
     cpSync(join(REPO, "examples"), this.workspace, { recursive: true });
     cpSync(join(REPO, "test/e2e/fixtures"), this.workspace, { recursive: true });
+    // A trace the runtime recorded (python -m loopscope record), to open as a user would.
+    cpSync(join(REPO, "test/fixtures/traces/gather_and_timeouts.jsonl"), join(this.workspace, "recorded.jsonl"));
     const port = await freePort();
     this.server = await startCodeServer({ bin, profile, port, folder: this.workspace });
 
