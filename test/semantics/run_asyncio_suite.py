@@ -306,13 +306,25 @@ def tracing_problems(run, summary):
     lost = [p for p in exited if not p["exit"].get("installed") and not p["errors"]]
     for p in lost[:5]:
         problems.append("pid %s: tracer no longer installed at exit" % p["pid"])
-    workers = [p for p in exited if any("worker" in a for a in p["exit"].get("argv", []))]
+
+    def argv(p):
+        return (p["exit"] or {}).get("argv") or p["start"].get("argv") or []
+
+    def is_worker(p):
+        # Exit argv names the module (.../regrtest.py --worker-args, .../libregrtest/worker.py);
+        # at start only the arguments are known: --worker-args, or the worker's JSON.
+        return any("worker" in a or a.startswith("{") and '"tests"' in a for a in argv(p))
+
+    workers = [p for p in started if is_worker(p)]
     if not workers:
         problems.append("no regrtest worker process was traced")
+    for w in workers:
+        if w["exit"] is None:
+            problems.append("traced worker pid %s ended without its exit marker (crashed or killed)" % w["pid"])
     # Each test file must have run in a traced worker (its name is in the worker's argv).
     untraced_files = []
     for name in summary["files"]:
-        if not any(any(('"%s"' % name) in a for a in w["exit"]["argv"]) for w in workers):
+        if not any(any(('"%s"' % name) in a for a in argv(w)) for w in workers):
             untraced_files.append(name)
     if untraced_files:
         problems.append("test files without a traced worker: %s" % " ".join(untraced_files))
@@ -324,7 +336,7 @@ def tracing_problems(run, summary):
         "ids": sum(p["exit"].get("ids", 0) for p in exited),
         "no_exit_marker": len(started) - len(exited),
     }
-    if workers and not any(w["exit"].get("loops", 0) for w in workers):
+    if workers and not any((w["exit"] or {}).get("loops", 0) for w in workers):
         problems.append("the traced workers saw no event loop at all")
     return problems, stats
 
@@ -488,7 +500,12 @@ def main(argv=None):
         passed += ok
         failed += not ok
         st = row["stats"]
-        traced_note = (" [%d procs, %d workers, %d loops, %d iterations traced]" % (st["processes"], st["workers"], st["loops"], st["iterations"])) if st else ""
+        traced_note = (
+            " [traced: %d processes (%d regrtest workers, %d with no exit marker), %d loops, %d iterations]"
+            % (st["processes"], st["workers"], st["no_exit_marker"], st["loops"], st["iterations"])
+            if st
+            else ""
+        )
         print("%-8s  %-46s  %-46s  %s%s" % (row["py"]["version"], fmt_counts(row["plain"]), fmt_counts(row["traced"]), "same" if ok else "DIFFERENT" if row["diffs"] else "FAILED", traced_note))
     for row in rows:
         if not row["diffs"] and not row["problems"]:

@@ -82,7 +82,8 @@ def _install():
         write({"pid": pid, "event": "start", "installed": False, "error": "%s: %s" % (type(exc).__name__, exc)})
         sys.stderr.write("loopscope semantics: could not install the tracer: %r\n" % (exc,))
         return
-    write({"pid": pid, "ppid": os.getppid(), "event": "start", "installed": hooks.session is session})
+    argv = [str(a) for a in getattr(sys, "argv", [])]  # at site time: ['-m' or '-c' or the script, args...]
+    write({"pid": pid, "ppid": os.getppid(), "event": "start", "installed": hooks.session is session, "argv": argv})
 
     def at_exit():
         # Registered after rt.start(): atexit runs this before rt.finish uninstalls.
