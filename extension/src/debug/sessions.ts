@@ -42,13 +42,22 @@ function liveSession(session: vscode.DebugSession): LiveSession {
 export type SessionState = "none" | "running" | "stopped" | "ended";
 
 export function registerSessions(context: vscode.ExtensionContext, hub: LoopHub): void {
+  // Context keys for menus and enablement; set only when they change (the hub changes up to ~30 times a second).
+  let lastState: SessionState | null = null;
+  let lastHasSource: boolean | null = null;
   const setState = (): void => {
     const cur = hub.current;
     let state: SessionState = "none";
     if (cur !== null && cur.kind === "live")
       state = cur.ended ? "ended" : cur.phase === "stopped" ? "stopped" : "running";
-    void vscode.commands.executeCommand("setContext", "loopscope.sessionState", state);
-    void vscode.commands.executeCommand("setContext", "loopscope.hasSource", cur !== null);
+    if (state !== lastState) {
+      lastState = state;
+      void vscode.commands.executeCommand("setContext", "loopscope.sessionState", state);
+    }
+    if ((cur !== null) !== lastHasSource) {
+      lastHasSource = cur !== null;
+      void vscode.commands.executeCommand("setContext", "loopscope.hasSource", lastHasSource);
+    }
   };
   hub.onDidChange(setState);
   setState();
