@@ -11,7 +11,8 @@
 //  5. continue to the end: the Debug Console shows the output and the exit code; the view the
 //     final states (done, cancelled; failed with failing_task.py);
 //  6. a program with a syntax error: the error names the file and line, nothing hangs;
-//  7. a recorded trace opened with "Open Recorded Trace…" replaces what the view shows.
+//  7. a recorded trace opened with "Open Recorded Trace…" replaces what the view shows;
+//  8. a launch configuration whose python is 3.7: a clear error with the fix, no session.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -289,13 +290,18 @@ describe("Loopscope in VS Code (code-server, packaged .vsix)", { timeout: 600_00
   });
 
   it("7. 'Open Recorded Trace…' shows a recorded trace in the view", async () => {
-    await wb.runCommand("Loopscope: Open Recorded Trace…");
+    await wb.showContainer("Explorer");
+    await wb.runCommand("Loopscope: Open Recorded Trace…", true);
     // VS Code's own file dialog (a quick input in a browser): type the path, Enter.
+    await wb.page
+      .locator(".quick-input-widget .quick-input-title", { hasText: "Open a recorded Loopscope trace" })
+      .waitFor({ timeout: 15_000 });
+    // The dialog fills in the folder once it has listed it: type the path after that.
+    await wb.page.locator(".quick-input-list .monaco-list-row", { hasText: "recorded.jsonl" }).first().waitFor();
     const input = wb.page.locator(".quick-input-widget input");
-    await input.waitFor();
     await input.fill(join(wb.workspace, "recorded.jsonl"));
     await wb.page.keyboard.press("Enter");
-    await wb.showContainer("Loopscope");
+    // The command shows the Loopscope sidebar itself.
     const view = await wb.loopView();
     const rows = await wb.until("the trace's tasks", async () => {
       const texts = await view
@@ -306,5 +312,20 @@ describe("Loopscope in VS Code (code-server, packaged .vsix)", { timeout: 600_00
     assert.match(await view.locator(".session-label").innerText(), /recorded\.jsonl/);
     assert.ok(rows.length > 3, rows.join(" | "));
     await wb.screenshot("recorded-trace");
+  });
+
+  it("8. a Python older than 3.8 in launch.json: the error says so and how to fix it", async () => {
+    await wb.runCommand("Debug: Select and Start Debugging", true);
+    const pick = wb.page.locator(".quick-input-list .monaco-list-row", { hasText: "Loopscope with Python 3.7" });
+    await pick.first().waitFor({ timeout: 15_000 });
+    await pick.first().click();
+    const message = await wb.until("the interpreter error", async () =>
+      (await wb.messages()).find((m) => /too old/.test(m)),
+    );
+    assert.match(message, /Python 3\.7\.9 at .*python3\.7 is too old: Loopscope needs Python 3\.8 or newer/);
+    assert.match(message, /Set "python" in the launch configuration to a CPython 3\.8 or newer/);
+    assert.match(message, /Open launch\.json/, "a button that opens launch.json");
+    await wb.screenshot("python-too-old");
+    assert.equal(await wb.debugToolbar().isVisible(), false, "no session started");
   });
 });

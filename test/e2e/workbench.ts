@@ -121,8 +121,8 @@ export class Workbench {
     await this.page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor();
   }
 
-  /** Runs a command from the command palette (F1) by its title, as a user types it. */
-  async runCommand(title: string): Promise<void> {
+  /** Runs a command from the command palette (F1) by its title, as a user types it. With `opensPicker`, the command shows a quick pick of its own next. */
+  async runCommand(title: string, opensPicker = false): Promise<void> {
     await this.page.keyboard.press("F1");
     const input = this.page.locator(".quick-input-widget input");
     await input.waitFor();
@@ -130,7 +130,7 @@ export class Workbench {
     const row = this.page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first();
     await row.waitFor({ timeout: 15_000 });
     await this.page.keyboard.press("Enter");
-    await this.page.locator(".quick-input-widget").waitFor({ state: "hidden", timeout: 15_000 });
+    if (!opensPicker) await this.page.locator(".quick-input-widget").waitFor({ state: "hidden", timeout: 15_000 });
   }
 
   /** Puts the editor's cursor on a 1-based line (Go to Line). */

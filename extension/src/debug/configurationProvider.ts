@@ -80,11 +80,8 @@ async function explainInterpreterProblem(err: InterpreterError): Promise<null | 
   if (pythonExtensionInstalled() && err.source !== "launch configuration") buttons.push(selectInterpreter);
   buttons.push(openLaunchJson);
   if (err.problem !== "unusable" || err.source === "PATH") buttons.push(getPython);
-  const choice = await vscode.window.showErrorMessage(
-    `Loopscope: ${err.message}`,
-    { modal: false, detail: err.fix },
-    ...buttons,
-  );
+  // A notification shows no `detail`: the fix goes in the message itself.
+  const choice = await vscode.window.showErrorMessage(`Loopscope: ${err.message} ${err.fix}`, ...buttons);
   if (choice === selectInterpreter) await vscode.commands.executeCommand("python.setInterpreter");
   else if (choice === getPython) await vscode.env.openExternal(vscode.Uri.parse("https://www.python.org/downloads/"));
   else if (choice === openLaunchJson) return null;

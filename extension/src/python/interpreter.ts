@@ -111,7 +111,7 @@ export async function resolveInterpreter(lookup: InterpreterLookup): Promise<Res
           : FIX_INSTALL + ".";
     throw new InterpreterError(
       tooOld ? "too-old" : "unusable",
-      `${text} (the interpreter came from the ${source})`,
+      `${/[.!?]$/.test(text) ? text : text + "."} It came from the ${source}.`,
       fix,
       path,
       source,
