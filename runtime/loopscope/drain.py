@@ -84,13 +84,10 @@ def future_state(fut):
     return "pending"
 
 
-def exception_info(exc):
-    tb = traceback.extract_tb(exc.__traceback__)[-MAX_TB:]
-    return {
-        "type": type(exc).__qualname__,
-        "message": safe_str(exc),
-        "traceback": frame_dicts((f.filename, f.lineno, f.name) for f in tb),
-    }
+def _exception_dict(summary):
+    """(type, message, [(file, line, func)]) from hooks._done_event -> ExceptionInfo."""
+    etype, message, frames = summary
+    return {"type": etype, "message": message, "traceback": frame_dicts(frames)}
 
 
 class Drainer:
@@ -190,7 +187,7 @@ class Drainer:
                 created += (ev[1], rel(ev[3]), ev[5] or 0, ev[6] or 0, 1 if ev[7] else 0)
             elif code == R.E_TASK_DONE and ev[3] == "done":
                 done_data += (ev[1], rel(ev[2]))
-                done_results.append(safe_repr(ev[4]))
+                done_results.append(ev[4])  # repr taken on the loop thread
             else:
                 rest.append(ev)
         if created:
@@ -244,8 +241,8 @@ class Drainer:
                 "task": ev[1],
                 "ts": rel(ev[2]),
                 "state": state,
-                "result": safe_repr(payload) if state == "done" else None,
-                "exception": exception_info(payload) if state == "failed" else None,
+                "result": payload if state == "done" else None,
+                "exception": _exception_dict(payload) if state == "failed" else None,
                 "cancel_message": safe_str(payload) if state == "cancelled" and payload is not None else None,
             }
         if code == R.E_RENAMED:

@@ -26,6 +26,7 @@ from asyncio import base_events, events, futures, locks, queues, tasks
 
 from . import recorder as R
 from .recorder import FutRef
+from .safe_repr import safe_repr, safe_str
 
 PY = sys.version_info[:2]
 _CTask = asyncio.Task
@@ -402,15 +403,19 @@ def _qualname(coro):
 
 
 def _done_event(tid, ts, task):
-    """(E_TASK_DONE, task id, ts, state, result|exception|cancel message):
-    what the drain needs, without the task itself."""
+    """(E_TASK_DONE, task id, ts, state, result repr | exception summary |
+    cancel message). The result's repr and the exception's summary are taken
+    now: holding the result or the exception (whose traceback holds the task's
+    frames and locals) until the drain runs would keep them alive after the
+    program dropped them."""
     state = task._state
     if state == "CANCELLED":
         return (R.E_TASK_DONE, tid, ts, "cancelled", getattr(task, "_cancel_message", None))
     exc = task._exception
     if exc is not None:
-        return (R.E_TASK_DONE, tid, ts, "failed", exc)
-    return (R.E_TASK_DONE, tid, ts, "done", task._result)
+        frames = [(f.f_code.co_filename, line, f.f_code.co_name) for f, line in traceback.walk_tb(exc.__traceback__)]
+        return (R.E_TASK_DONE, tid, ts, "failed", (type(exc).__qualname__, safe_str(exc), frames[-30:]))
+    return (R.E_TASK_DONE, tid, ts, "done", safe_repr(task._result))
 
 
 def _name_of(task):
