@@ -7,7 +7,7 @@
 //  2. the Loopscope view shows the tasks by name with their states, and the queue with its items;
 //  3. CALL STACK lists the tasks; a breakpoint in a coroutine stops it; VARIABLES shows its
 //     locals; the Debug Console evaluates an expression;
-//  4. step over an `await` stays in the same task;
+//  4. step over an `await` stays in the same task (then "Cancel Selected Task" cancels another one);
 //  5. continue to the end: the Debug Console shows the output and the exit code; the view the
 //     final states (done, cancelled; failed with failing_task.py);
 //  6. a program with a syntax error: the error names the file and line, nothing hangs;
@@ -227,7 +227,25 @@ describe("Loopscope in VS Code (code-server, packaged .vsix)", { timeout: 600_00
     await wb.evaluate('__import__("time").monotonic() >= start + free_at');
     await wb.until("the await to be over", async () => ((await wb.consoleRows()).at(-1) === "True" ? true : undefined));
     await wb.screenshot("step-over-await");
+
+    // Cancel another consumer from the command palette; once the loop runs again it is cancelled
+    // while the other consumers go on.
+    const other = ["consumer-1", "consumer-2", "consumer-3"].find((n) => n !== stoppedTask)!;
+    await wb.runCommand("Loopscope: Cancel Selected Task", true);
+    const choice = wb.page.locator(".quick-input-list .monaco-list-row", { hasText: other }).first();
+    await choice.waitFor({ timeout: 15_000 });
+    await choice.click();
     await wb.debugAction("Continue");
+    const panel = await wb.loopView("panel");
+    const rows = await wb.until(`${other} cancelled while the program runs on`, async () => {
+      const texts = await panel
+        .locator('[data-testid="task-grid"] [role="row"]')
+        .evaluateAll((els) => els.map((e) => (e as unknown as { innerText: string }).innerText.replace(/\s+/g, " ")));
+      const row = (n: string): string => texts.find((t) => t.includes(` ${n} `)) ?? "";
+      return /cancelled/.test(row(other)) && /pending|running/.test(row(stoppedTask)) ? texts : undefined;
+    });
+    assert.ok(rows.length > 0);
+    await wb.screenshot("task-cancelled-from-command");
     await wb.debugToolbar().waitFor({ state: "hidden", timeout: 30_000 });
     await wb.until("the second run's exit code", async () => {
       const rows = await wb.consoleRows();
