@@ -92,7 +92,7 @@ export class LoopViewProvider implements vscode.WebviewViewProvider, vscode.Webv
 
   resolveWebviewView(view: vscode.WebviewView): void {
     this.sidebar = view;
-    const lw = this.track(view.webview, view);
+    const lw = this.track(view.webview);
     view.onDidDispose(() => {
       this.sidebar = null;
       lw.dispose();
@@ -129,7 +129,7 @@ export class LoopViewProvider implements vscode.WebviewViewProvider, vscode.Webv
   private adoptPanel(panel: vscode.WebviewPanel): void {
     this.panel = panel;
     panel.iconPath = vscode.Uri.joinPath(this.extensionUri, "media", "loopscope.svg");
-    const lw = this.track(panel.webview, panel);
+    const lw = this.track(panel.webview);
     panel.onDidDispose(() => {
       if (this.panel === panel) this.panel = null;
       lw.dispose();
@@ -138,7 +138,7 @@ export class LoopViewProvider implements vscode.WebviewViewProvider, vscode.Webv
     this.updateTitles();
   }
 
-  private track(webview: vscode.Webview, _owner: vscode.WebviewView | vscode.WebviewPanel): LoopWebview {
+  private track(webview: vscode.Webview): LoopWebview {
     const lw = new LoopWebview(webview, this.extensionUri, this.hub, this.log);
     this.views.add(lw);
     return lw;
