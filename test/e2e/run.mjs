@@ -22,6 +22,12 @@ const build = spawnSync(process.execPath, [join(repo, "scripts/build.mjs")], {
   stdio: ["ignore", "ignore", "inherit"],
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
+// code-server into .tools/code-server on first use (minutes), outside the tests' own time limits.
+const install = spawnSync("bash", [join(repo, "scripts/install-code-server.sh")], {
+  cwd: repo,
+  stdio: ["ignore", "ignore", "inherit"],
+});
+if (install.status !== 0) process.exit(install.status ?? 1);
 
 const entries = readdirSync(here)
   .filter((f) => f.endsWith(".test.ts") && f.includes(filter))
