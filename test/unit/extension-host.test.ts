@@ -83,7 +83,8 @@ describe("configurations", () => {
   });
 
   test("a session's label names the program, the module or host:port", () => {
-    assert.equal(sessionLabelOf({ request: "launch", name: "n", program: "/a/b.py" }), "/a/b.py");
+    assert.equal(sessionLabelOf({ request: "launch", name: "n", program: "/a/b.py" }), "b.py");
+    assert.equal(sessionLabelOf({ request: "launch", name: "n", program: "C:\\w\\c.py" }), "c.py");
     assert.equal(sessionLabelOf({ request: "launch", name: "n", module: "pkg.mod" }), "-m pkg.mod");
     assert.equal(sessionLabelOf({ request: "attach", name: "n", host: "127.0.0.1", port: 5679 }), "127.0.0.1:5679");
     assert.equal(exitLine(3), "The program exited with code 3.");
