@@ -30,7 +30,6 @@ class Watchdog:
         s = self.session
         try:
             now = R.now_ns()
-            frames = None
             for st in list(s.loops.values()):
                 loop = st.loop_ref()
                 if loop is None or st.closed:
@@ -49,15 +48,21 @@ class Watchdog:
                 last = self.reported.get(st.id)
                 if last is not None and now - last[1] < BLOCKED_REPEAT_NS:
                     continue
-                if frames is None:
-                    frames = sys._current_frames()
-                top = frames.get(st.thread_ident)
+                # Only the loop thread's frame, and not for longer than needed:
+                # _current_frames() makes frame objects of every thread, and a
+                # frame object kept past its function's return keeps that
+                # function's locals (CPython's test_asyncio saw a finished
+                # "waitpid" Thread outlive its thread: env changed).
+                top = sys._current_frames().get(st.thread_ident)
                 if top is None or _idle(top):
+                    top = None
                     self.seen[st.id] = (sig, now)
                     continue
                 task = asyncio.current_task(loop)
                 task_id = drain.task_id(task, s) if task is not None else None
+                task = None
                 stack = _frames_of(top)
+                top = None
                 self.reported[st.id] = (start, now, task_id or None, stack)
                 s.other_event((R.E_BLOCKED, st.id, start, now - start, task_id or None, stack))
         except Exception:
