@@ -26,7 +26,7 @@ from asyncio import base_events, events, futures, locks, queues, tasks
 
 from . import recorder as R
 from .recorder import FutRef
-from .safe_repr import safe_repr, safe_str
+from .safe_repr import exception_message, plain_repr, plain_str
 
 PY = sys.version_info[:2]
 _CTask = asyncio.Task
@@ -91,6 +91,8 @@ def _record_cancel(task, args, kwargs):
     frame = _user_frame(_caller(2))
     by_site = session.site_for(frame.f_code, frame.f_lineno, _events_for(st)) if frame is not None else None
     msg = args[0] if args else kwargs.get("msg")
+    if msg is not None:
+        msg = plain_str(msg)  # now: the drain must not hold it, nor call its __str__
     _events_for(st).append((R.E_CANCEL, _id_of(task, st), R.now_ns(), by_id, by_site, msg))
 
 
@@ -410,12 +412,13 @@ def _done_event(tid, ts, task):
     program dropped them."""
     state = task._state
     if state == "CANCELLED":
-        return (R.E_TASK_DONE, tid, ts, "cancelled", getattr(task, "_cancel_message", None))
+        msg = getattr(task, "_cancel_message", None)
+        return (R.E_TASK_DONE, tid, ts, "cancelled", plain_str(msg) if msg is not None else None)
     exc = task._exception
     if exc is not None:
         frames = [(f.f_code.co_filename, line, f.f_code.co_name) for f, line in traceback.walk_tb(exc.__traceback__)]
-        return (R.E_TASK_DONE, tid, ts, "failed", (type(exc).__qualname__, safe_str(exc), frames[-30:]))
-    return (R.E_TASK_DONE, tid, ts, "done", safe_repr(task._result))
+        return (R.E_TASK_DONE, tid, ts, "failed", (type(exc).__qualname__, exception_message(exc), frames[-30:]))
+    return (R.E_TASK_DONE, tid, ts, "done", plain_repr(task._result))
 
 
 def _name_of(task):

@@ -100,6 +100,100 @@ def safe_repr(obj, max_len=MAX_LEN):
     return _guarded(_limits.repr, obj, "repr", max_len)
 
 
+# What plain_repr descends into: exact builtin types, whose repr runs no user code.
+_SCALARS = {type(None), bool, float, complex, int, str, bytes}
+_SEQS = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"), frozenset: ("frozenset({", "})")}
+_PLAIN_ITEMS = 12
+
+
+def _object_repr(obj):
+    """What object.__repr__ shows, without calling anything of the object's."""
+    try:
+        t = type(obj)
+        mod = t.__module__
+        name = t.__qualname__ if mod in ("builtins", None) else "%s.%s" % (mod, t.__qualname__)
+        if type(name) is not str:
+            name = "?"
+    except BaseException:
+        name = "?"
+    return "<%s object at %#x>" % (name, id(obj))
+
+
+def _plain(obj, level, budget):
+    t = type(obj)
+    if t in _SCALARS:
+        if t is int and not -(10**60) < obj < 10**60:
+            return "<int of %d bits>" % obj.bit_length()
+        if (t is str or t is bytes) and len(obj) > budget:
+            return repr(obj[:budget]) + "..."
+        return repr(obj)
+    seq = _SEQS.get(t)
+    if seq is not None or t is dict:
+        if level <= 0:
+            return "[...]" if t is list else "{...}" if t in (dict, set) else "(...)"
+        parts = []
+        items = obj.items() if t is dict else obj
+        used = 0
+        for i, item in enumerate(items):
+            if i == _PLAIN_ITEMS or used > budget:
+                parts.append("...")
+                break
+            if t is dict:
+                text = _plain(item[0], level - 1, budget) + ": " + _plain(item[1], level - 1, budget)
+            else:
+                text = _plain(item, level - 1, budget)
+            used += len(text) + 2
+            parts.append(text)
+        if t is dict:
+            return "{" + ", ".join(parts) + "}"
+        if t is tuple and len(parts) == 1:
+            return "(" + parts[0] + ",)"
+        if not parts and t is set:
+            return "set()"
+        return seq[0] + ", ".join(parts) + seq[1]
+    return _object_repr(obj)
+
+
+def plain_repr(obj, max_len=MAX_LEN):
+    """A repr that runs no user code at all: exact builtin values and containers
+    as repr() shows them, any other object as object.__repr__ shows it. For what
+    the tracer reports on its own (a task's result, a cancel message): asyncio
+    never calls repr() on those, and a user's __repr__ may be slow, have side
+    effects or not be thread-safe. Never raises."""
+    try:
+        text = _plain(obj, 3, max_len)
+    except BaseException:  # a dict changed size under us, a RecursionError...
+        text = _object_repr(obj)
+    return text if len(text) <= max_len else text[: max_len - 3] + "..."
+
+
+def plain_str(obj, max_len=MAX_LEN):
+    """str(obj) for a str, plain_repr otherwise (a cancel message is a str)."""
+    if type(obj) is str:
+        return obj if len(obj) <= max_len else obj[: max_len - 3] + "..."
+    return plain_repr(obj, max_len)
+
+
+def exception_message(exc, max_len=MAX_LEN):
+    """str(exc) when no user code would run to make it: a builtin __str__ over
+    plain arguments, which is most exceptions (``raise ValueError("bad x")``,
+    ``OSError`` and its errno/strerror). An exception class with its own
+    Python __str__, or arguments that are user objects, is shown by its
+    arguments instead. Never raises."""
+    try:
+        args = exc.args
+        plain_args = type(args) is tuple and all(type(a) in _SCALARS for a in args)
+        if plain_args and not hasattr(type(exc).__str__, "__code__"):
+            return safe_str(str(exc), max_len)
+        if type(args) is not tuple:
+            return _object_repr(exc)
+        if len(args) == 1:
+            return plain_str(args[0], max_len)
+        return plain_repr(args, max_len)
+    except BaseException:
+        return _object_repr(exc)
+
+
 def safe_str(obj, max_len=MAX_LEN):
     """str(obj) with the same guarantees (used for exception messages)."""
     if type(obj) is str:

@@ -1,4 +1,5 @@
 """What the tracer records, kind by kind, with exact expected outcomes."""
+import sys
 import unittest
 
 from support import PY, Program
@@ -560,14 +561,79 @@ class SafeRepr(unittest.TestCase):
         proc, tr = p.record()
         ok(self, proc)
         self.assertEqual(proc.stdout, b"still fine\n")
+        # A task's result is never repr()'d by the tracer (asyncio never does):
+        # shown as object.__repr__ would show it.
         results = [t["result"] for t in tr.report["tasks"] if t["coro"] == "give"]
-        self.assertEqual(results[0], "<Raises object (repr raised RuntimeError)>")
-        self.assertLessEqual(len(results[1]), 200)
-        self.assertTrue(results[1].startswith("xxx") and results[1].endswith("..."))
-        self.assertEqual(results[2], "<Hangs object (repr timed out)>")
+        for result, cls in zip(results, ("Raises", "Huge", "Hangs")):
+            self.assertRegex(result, r"^<__main__\.%s object at 0x[0-9a-f]+>$" % cls)
+        # Queue items are shown by their repr, bounded in length and time.
         (q,) = tr.report["queues"]
+        self.assertLessEqual(len(q["items"][1]), 200)
+        self.assertTrue(q["items"][1].startswith("xxx") and q["items"][1].endswith("..."))
         self.assertEqual(q["items"][0], "<Raises object (repr raised RuntimeError)>")
         self.assertEqual(q["items"][2], "<Hangs object (repr timed out)>")
+
+    def test_no_user_code_runs_for_results_and_exceptions(self):
+        p = Program(
+            """
+            import asyncio
+
+            calls = []
+
+            class Counted:
+                def __repr__(self):
+                    calls.append("repr")
+                    return "Counted()"
+
+            class Loud(Exception):
+                def __str__(self):
+                    calls.append("str")
+                    return "loud"
+
+            async def give(v):
+                return v
+
+            async def fail(exc):
+                raise exc
+
+            async def main():
+                await asyncio.create_task(give(Counted()))
+                await asyncio.create_task(give([1, "two", (3.0,), {"k": None}, b"x", Counted()]))
+                await asyncio.create_task(give(10 ** 100))
+                for exc in (Loud("a", 1), ValueError("bad value"), KeyError("k"), OSError(2, "No such file"), ValueError(Counted())):
+                    t = asyncio.create_task(fail(exc))
+                    try:
+                        await t
+                    except Exception:
+                        pass
+                t = asyncio.create_task(asyncio.sleep(10))
+                await asyncio.sleep(0)
+                t.cancel(Counted()) if __import__("sys").version_info >= (3, 9) else t.cancel()
+                try:
+                    await t
+                except asyncio.CancelledError:
+                    pass
+                print("calls:", calls)
+
+            asyncio.run(main())
+            """
+        )
+        proc, tr = p.record()
+        ok(self, proc)
+        self.assertEqual(proc.stdout, b"calls: []\n")
+        results = [t["result"] for t in tr.report["tasks"] if t["coro"] == "give"]
+        self.assertRegex(results[0], r"^<__main__\.Counted object at 0x[0-9a-f]+>$")
+        self.assertRegex(results[1], r"^\[1, 'two', \(3\.0,\), \{'k': None\}, b'x', <__main__\.Counted object at 0x[0-9a-f]+>\]$")
+        self.assertEqual(results[2], "<int of 333 bits>")
+        messages = [(t["exception"]["type"], t["exception"]["message"]) for t in tr.report["tasks"] if t["coro"] == "fail"]
+        self.assertEqual(messages[0], ("Loud", "('a', 1)"))
+        self.assertEqual(messages[1], ("ValueError", "bad value"))
+        self.assertEqual(messages[2], ("KeyError", "'k'"))
+        self.assertEqual(messages[3], ("FileNotFoundError", "[Errno 2] No such file"))
+        self.assertRegex(messages[4][1], r"^<__main__\.Counted object at 0x[0-9a-f]+>$")
+        if sys.version_info >= (3, 9):
+            (cancelled,) = [t for t in tr.report["tasks"] if t["state"] == "cancelled"]
+            self.assertRegex(cancelled["cancel_message"] or "", r"^<__main__\.Counted object at 0x[0-9a-f]+>$")
 
 
 if __name__ == "__main__":
