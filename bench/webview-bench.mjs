@@ -4,13 +4,16 @@
 // real LoopModel on the host side) and runs it in headless Chromium. Prints
 // figures; no assertions. See bench/README.md for what it measures.
 // Usage: node bench/webview-bench.mjs [--tasks N] [--updates N] [--events N]
+//          [--only tasks,graph,layout,memory] [--profile] [--dev]
+// --dev: the unminified bundle (function names in --profile's output).
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const build = spawnSync(process.execPath, [join(repo, "scripts/build.mjs"), "--production"], {
+const dev = process.argv.includes("--dev");
+const build = spawnSync(process.execPath, [join(repo, "scripts/build.mjs"), ...(dev ? [] : ["--production"])], {
   cwd: repo,
   stdio: ["ignore", "ignore", "inherit"],
 });

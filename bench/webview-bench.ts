@@ -32,6 +32,13 @@ const arg = (name: string, dflt: number): number => {
 const TASKS = arg("tasks", 10_000);
 const UPDATES = arg("updates", 20);
 const PER_UPDATE = arg("events", 1_000);
+/** --only tasks,graph,layout,memory: run these parts only. */
+const ONLY = ((): string[] => {
+  const i = process.argv.indexOf("--only");
+  return i >= 0 ? process.argv[i + 1]!.split(",") : ["tasks", "graph", "layout", "memory"];
+})();
+/** --profile: a CPU profile of the Graph tab's updates, its top functions by self time (build with --dev for names). */
+const PROFILE = process.argv.includes("--profile");
 
 /**
  * CPU time (user + system, ms) used so far by the browser's renderer processes
@@ -73,7 +80,7 @@ const f1 = (x: number): string => x.toFixed(1);
 /** Posts a delta and waits until the view rendered it; returns the view's apply and render ms. */
 async function postDelta(p: HostedPage, model: LoopModel): Promise<{ apply: number; render: number; wall: number }> {
   const delta = model.takeDelta();
-  const wall = await p.page.evaluate(
+  const r = await p.page.evaluate(
     async (msg) => {
       const root = document.querySelector('[data-testid="root"]')!;
       const t0 = performance.now();
@@ -89,14 +96,18 @@ async function postDelta(p: HostedPage, model: LoopModel): Promise<{ apply: numb
         });
         mo.observe(root, { attributes: true });
       });
-      return performance.now() - t0;
+      const wall = performance.now() - t0;
+      // The timing attributes are set in a microtask after the render.
+      await new Promise((ok) => setTimeout(ok, 0));
+      return {
+        wall,
+        apply: Number(root.getAttribute("data-apply-ms")),
+        render: Number(root.getAttribute("data-render-ms")),
+      };
     },
     { v: VIEW_PROTOCOL_VERSION, kind: "delta" as const, delta },
   );
-  await p.page.evaluate(() => new Promise((ok) => setTimeout(ok, 0)));
-  const apply = Number(await p.page.getAttribute('[data-testid="root"]', "data-apply-ms"));
-  const render = Number(await p.page.getAttribute('[data-testid="root"]', "data-render-ms"));
-  return { apply, render, wall };
+  return r;
 }
 
 /** A model with `n` live tasks, each awaiting its own sleep future. */
@@ -203,13 +214,21 @@ async function updates(h: Harness, tab: "tasks" | "graph"): Promise<void> {
     { timeout: 60_000 },
   );
   const rand = rng(7);
+  const cdp = PROFILE && tab === "graph" ? await p.page.context().newCDPSession(p.page) : null;
   const apply: number[] = [];
   const render: number[] = [];
   const wall: number[] = [];
   let cpu0 = 0;
   for (let i = 0; i < UPDATES + 2; i++) {
     prog.update(PER_UPDATE, rand);
-    if (i === 2) cpu0 = rendererCpuMs(h);
+    if (i === 2) {
+      cpu0 = rendererCpuMs(h);
+      if (cdp !== null) {
+        await cdp.send("Profiler.enable");
+        await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+        await cdp.send("Profiler.start");
+      }
+    }
     const r = await postDelta(p, prog.model);
     if (i < 2) continue; // warm-up
     apply.push(r.apply);
@@ -217,6 +236,7 @@ async function updates(h: Harness, tab: "tasks" | "graph"): Promise<void> {
     wall.push(r.wall);
   }
   const cpuPerUpdate = (rendererCpuMs(h) - cpu0) / UPDATES;
+  if (cdp !== null) printProfile(((await cdp.send("Profiler.stop")) as { profile: CpuProfile }).profile);
   const tot = apply.map((a, i) => a + render[i]!);
   console.log(
     `updates, ${tab} tab: ${TASKS} live tasks, ${PER_UPDATE} events/update, ${UPDATES} updates: ` +
@@ -233,6 +253,62 @@ async function updates(h: Harness, tab: "tasks" | "graph"): Promise<void> {
     );
   }
   await p.page.close();
+}
+
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** Top functions of a CPU profile by self time, and by total time (self + callees). */
+function printProfile(prof: CpuProfile): void {
+  const byId = new Map(prof.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of prof.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (id: number): string => {
+    const f = byId.get(id)!.callFrame;
+    return `${f.functionName || "(anonymous)"} ${f.url.split("/").pop()}:${f.lineNumber + 1}`;
+  };
+  const self = new Map<string, number>();
+  const total = new Map<string, number>();
+  let all = 0;
+  prof.samples.forEach((id, i) => {
+    const dt = (prof.timeDeltas[i + 1] ?? 0) / 1000;
+    all += dt;
+    self.set(name(id), (self.get(name(id)) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let v: number | undefined = id; v !== undefined; v = parent.get(v)) {
+      const k = name(v);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      total.set(k, (total.get(k) ?? 0) + dt);
+    }
+  });
+  const top = (m: Map<string, number>): string =>
+    [...m]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([k, v]) => `    ${f1(v / UPDATES).padStart(7)} ms  ${k}`)
+      .join("\n");
+  // The call tree under the view's flush, two levels of children per node, by total time.
+  const tree = new Map<number, number>();
+  prof.samples.forEach((id, i) => {
+    const dt = (prof.timeDeltas[i + 1] ?? 0) / 1000;
+    for (let v: number | undefined = id; v !== undefined; v = parent.get(v)) tree.set(v, (tree.get(v) ?? 0) + dt);
+  });
+  const lines: string[] = [];
+  const walk = (id: number, depth: number): void => {
+    const t = tree.get(id) ?? 0;
+    if (t / UPDATES < 0.3 || depth > 7) return;
+    lines.push(`    ${f1(t / UPDATES).padStart(7)} ms  ${"  ".repeat(depth)}${name(id)}`);
+    for (const c of [...(byId.get(id)!.children ?? [])].sort((a, b) => (tree.get(b) ?? 0) - (tree.get(a) ?? 0)))
+      walk(c, depth + 1);
+  };
+  for (const n of prof.nodes) if (n.callFrame.functionName === "flush") walk(n.id, 0);
+  console.log(
+    `  profile, per update (${f1(all / UPDATES)} ms sampled): self\n${top(self)}\n  total\n${top(total)}\n  tree\n${lines.join("\n")}`,
+  );
 }
 
 async function layout(h: Harness): Promise<void> {
@@ -370,10 +446,10 @@ async function main(): Promise<void> {
   const h = new Harness();
   await h.start();
   try {
-    await updates(h, "tasks");
-    await updates(h, "graph");
-    await layout(h);
-    await memory(h);
+    if (ONLY.includes("tasks")) await updates(h, "tasks");
+    if (ONLY.includes("graph")) await updates(h, "graph");
+    if (ONLY.includes("layout")) await layout(h);
+    if (ONLY.includes("memory")) await memory(h);
   } finally {
     await h.stop();
   }
