@@ -119,21 +119,37 @@ export function awaitGraph(m: ModelReader, opts: AwaitGraphOptions = {}): AwaitG
 
   const nodes = new Map<number, GraphNode>();
   const edges: GraphEdge[] = [];
-  const edgeKeys = new Set<string>();
+  /** Keys of the edges that two expansions can both make (the ones into queues and primitives). */
+  const sharedEdgeKeys = new Set<string>();
   const pending: number[] = [];
+  // Without roots the graph is cut at maxNodes as it grows, whole neighbourhoods first (each
+  // seed's closure is expanded before the next seed): a cut graph shows tasks with what they
+  // await, not tasks alone, and 10,000 tasks cost what maxNodes nodes cost.
+  const cutEarly = opts.roots === undefined;
+  let full = false;
 
   const inLoop = (l: number | null): boolean => loop === undefined || l === null || l === loop;
 
+  /** An edge that only its from-node's expansion makes, once. */
   const addEdge = (from: number, to: number, type: GraphEdgeType): void => {
-    const key = `${from}>${to}>${type}`;
-    if (edgeKeys.has(key)) return;
-    edgeKeys.add(key);
     edges.push({ from, to, type });
   };
+  /** An edge that a queue's or primitive's expansion can make too. */
+  const addSharedEdge = (from: number, to: number, type: GraphEdgeType): void => {
+    const key = `${from}>${to}>${type}`;
+    if (sharedEdgeKeys.has(key)) return;
+    sharedEdgeKeys.add(key);
+    edges.push({ from, to, type });
+  };
+  const isOwner = (id: number): boolean => m.queues.has(id) || m.syncs.has(id);
 
-  /** Adds a node for id (whatever it is); returns false if filtered out by loop. */
+  /** Adds a node for id (whatever it is); returns false if filtered out by loop, or the graph is full. */
   const addNode = (id: number, kindHint: string | null): boolean => {
     if (nodes.has(id)) return true;
+    if (cutEarly && nodes.size >= maxNodes) {
+      full = true;
+      return false;
+    }
     const t = m.tasks.get(id);
     if (t !== undefined) {
       if (!inLoop(t.loop)) return false;
@@ -190,54 +206,79 @@ export function awaitGraph(m: ModelReader, opts: AwaitGraphOptions = {}): AwaitG
     return true;
   };
 
+  /** A waiter listed by a queue/primitive: a future owned by it, or a task awaiting it. */
+  const linkWaiter = (w: number, owner: number): void => {
+    if (m.futures.has(w)) {
+      if (addNode(w, null)) addSharedEdge(w, owner, "owned-by");
+    } else if (m.tasks.has(w)) {
+      if (addNode(w, null)) addSharedEdge(w, owner, "awaits");
+    } else if (addNode(w, null)) {
+      addSharedEdge(w, owner, "owned-by");
+    }
+  };
+
+  /** Expands the nodes not expanded yet: edges out of each, pulling their targets in. */
+  let expanded = 0;
+  const expand = (): void => {
+    for (; expanded < pending.length && !full; expanded++) {
+      const id = pending[expanded]!;
+      const t = m.tasks.get(id);
+      if (t !== undefined) {
+        const a = t.awaitingId;
+        if (a !== null && addNode(a, t.awaitingKind)) {
+          if (isOwner(a)) addSharedEdge(id, a, "awaits");
+          else addEdge(id, a, "awaits");
+        }
+        if (createdBy && t.parent !== null) {
+          const p = m.tasks.get(t.parent);
+          if (p !== undefined && addNode(p.id, null)) addEdge(id, p.id, "created-by");
+        }
+        continue;
+      }
+      const f = m.futures.get(id);
+      if (f !== undefined) {
+        const kids = f.children;
+        if (kids.length > 0) {
+          const once = kids.length > 1 ? new Set<number>() : null;
+          for (const c of kids) {
+            if (once !== null) {
+              if (once.has(c)) continue;
+              once.add(c);
+            }
+            if (addNode(c, null)) addEdge(id, c, "gather-child");
+          }
+        }
+        if (f.owner !== null && addNode(f.owner, null)) addSharedEdge(id, f.owner, "owned-by");
+        continue;
+      }
+      const q = m.queues.get(id);
+      if (q !== undefined) {
+        for (const w of q.getters) linkWaiter(w, id);
+        for (const w of q.putters) linkWaiter(w, id);
+        continue;
+      }
+      const s = m.syncs.get(id);
+      if (s !== undefined) for (const w of s.waiters) linkWaiter(w, id);
+    }
+  };
+
   // Seeds, by id so that the result does not depend on the maps' insertion order.
   const byId = <V extends { readonly id: number }>(map: ReadonlyMap<number, V>, keep: (v: V) => boolean): number[] => {
     const ids: number[] = [];
     for (const v of map.values()) if (keep(v)) ids.push(v.id);
     return ids.sort((a, b) => a - b);
   };
-  for (const id of byId(m.tasks, (t) => includeDone || !FINISHED.has(t.state))) addNode(id, null);
-  for (const id of byId(m.queues, (q) => q.getters.length > 0 || q.putters.length > 0)) addNode(id, null);
-  for (const id of byId(m.syncs, (s) => s.waiters.length > 0)) addNode(id, null);
-
-  // Expand: edges out of every node, pulling their targets in.
-  for (let i = 0; i < pending.length; i++) {
-    const id = pending[i]!;
-    const t = m.tasks.get(id);
-    if (t !== undefined) {
-      if (t.awaitingId !== null && addNode(t.awaitingId, t.awaitingKind)) addEdge(id, t.awaitingId, "awaits");
-      if (createdBy && t.parent !== null) {
-        const p = m.tasks.get(t.parent);
-        if (p !== undefined && addNode(p.id, null)) addEdge(id, p.id, "created-by");
-      }
-      continue;
-    }
-    const f = m.futures.get(id);
-    if (f !== undefined) {
-      for (const c of f.children) if (addNode(c, null)) addEdge(id, c, "gather-child");
-      if (f.owner !== null && addNode(f.owner, null)) addEdge(id, f.owner, "owned-by");
-      continue;
-    }
-    const q = m.queues.get(id);
-    if (q !== undefined) {
-      for (const w of q.getters) linkWaiter(w, id);
-      for (const w of q.putters) linkWaiter(w, id);
-      continue;
-    }
-    const s = m.syncs.get(id);
-    if (s !== undefined) for (const w of s.waiters) linkWaiter(w, id);
+  const seeds = [
+    ...byId(m.tasks, (t) => includeDone || !FINISHED.has(t.state)),
+    ...byId(m.queues, (q) => q.getters.length > 0 || q.putters.length > 0),
+    ...byId(m.syncs, (s) => s.waiters.length > 0),
+  ];
+  for (const id of seeds) {
+    if (full) break;
+    addNode(id, null);
+    if (cutEarly) expand();
   }
-
-  /** A waiter listed by a queue/primitive: a future owned by it, or a task awaiting it. */
-  function linkWaiter(w: number, owner: number): void {
-    if (m.futures.has(w)) {
-      if (addNode(w, null)) addEdge(w, owner, "owned-by");
-    } else if (m.tasks.has(w)) {
-      if (addNode(w, null)) addEdge(w, owner, "awaits");
-    } else if (addNode(w, null)) {
-      addEdge(w, owner, "owned-by");
-    }
-  }
+  expand();
 
   let keep: Set<number> | null = null;
   if (opts.roots !== undefined) {
@@ -274,11 +315,12 @@ export function awaitGraph(m: ModelReader, opts: AwaitGraphOptions = {}): AwaitG
   }
 
   let outNodes = keep === null ? [...nodes.values()] : [...nodes.values()].filter((n) => keep.has(n.id));
-  let truncated = false;
+  let truncated = full;
   if (outNodes.length > maxNodes) {
     outNodes = outNodes.slice(0, maxNodes);
     truncated = true;
   }
+  if (keep === null && !truncated) return { nodes: outNodes, edges, truncated };
   const present = new Set(outNodes.map((n) => n.id));
   const outEdges = edges.filter((e) => present.has(e.from) && present.has(e.to));
   return { nodes: outNodes, edges: outEdges, truncated };

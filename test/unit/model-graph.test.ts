@@ -161,6 +161,24 @@ describe("awaitGraph", () => {
       assert.ok(cut.nodes.some((n) => n.id === e.from) && cut.nodes.some((n) => n.id === e.to));
     assert.equal(m.awaitGraph().truncated, false);
   });
+
+  test("a graph cut at maxNodes keeps tasks with what they await (whole neighbourhoods, by id)", () => {
+    const evs: LoopEvent[] = [loopCreated(1)];
+    const st: [number, number, number, number][] = [];
+    for (let i = 0; i < 10; i++) {
+      evs.push(taskCreated(10 + i, 1, 0), futureCreated(100 + i, 1, "sleep"));
+      st.push([10 + i, 2, 3, 100 + i]);
+    }
+    evs.push(steps(1, ...st));
+    const m = model(...evs);
+    const cut = m.awaitGraph({ maxNodes: 6 });
+    assert.equal(cut.truncated, true);
+    assert.deepEqual(nodeIds(cut), [10, 11, 12, 100, 101, 102]);
+    assert.deepEqual(edges(cut), ["10-awaits->100", "11-awaits->101", "12-awaits->102"]);
+    const all = m.awaitGraph({ maxNodes: 20 });
+    assert.equal(all.truncated, false);
+    assert.equal(all.nodes.length, 20);
+  });
 });
 
 describe("deadlockCycles", () => {
