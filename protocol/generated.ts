@@ -95,10 +95,10 @@ export interface EventsBatchMessage {
 
 /**
  * A command for the runtime. Commands: pause, resume, step-loop, snapshot,
- * stack, variables, evaluate, cancel-task; the debugger's
- * (runtime/loopscope/debugger.py): start, detach, set-options,
- * set-breakpoints, set-filters, continue, step, threads, frames, scopes, vars,
- * eval, exception-info, source.
+ * stack, variables, evaluate, cancel-task, set-watchdog (the slow-callback
+ * threshold); the debugger's (runtime/loopscope/debugger.py): start, detach,
+ * set-options, set-breakpoints, set-filters, continue, step, threads, frames,
+ * scopes, vars, eval, exception-info, source.
  */
 export interface ControlRequestMessage {
   readonly kind: "control/request";

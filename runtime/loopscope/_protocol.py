@@ -19,10 +19,10 @@ SESSION_REFUSED = "session/refused"
 # events lost so far because the bounded buffer was full.
 EVENTS_BATCH = "events/batch"
 # A command for the runtime. Commands: pause, resume, step-loop, snapshot,
-# stack, variables, evaluate, cancel-task; the debugger's
-# (runtime/loopscope/debugger.py): start, detach, set-options,
-# set-breakpoints, set-filters, continue, step, threads, frames, scopes,
-# vars, eval, exception-info, source.
+# stack, variables, evaluate, cancel-task, set-watchdog (the slow-callback
+# threshold); the debugger's (runtime/loopscope/debugger.py): start, detach,
+# set-options, set-breakpoints, set-filters, continue, step, threads,
+# frames, scopes, vars, eval, exception-info, source.
 CONTROL_REQUEST = "control/request"
 CONTROL_RESPONSE = "control/response"
 # Sent at once (not batched) when a loop parks between callbacks.

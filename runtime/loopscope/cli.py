@@ -1,8 +1,11 @@
 """``python -m loopscope``: run a program on the traced loop runtime.
 
-    python -m loopscope run [--connect HOST:PORT --token T] [--record FILE] -- program.py [args...]
+    python -m loopscope run [--connect HOST:PORT --token T] [--record FILE] [--slow-callback-ms N] -- program.py [args...]
     python -m loopscope run [...] -m module [args...]
-    python -m loopscope record -o FILE -- program.py [args...]   (same as run --record)
+    python -m loopscope record -o FILE [--slow-callback-ms N] -- program.py [args...]   (same as run --record)
+
+--slow-callback-ms N: a callback that holds the loop N ms or longer is reported
+as blocking it (loop/blocked); default 100.
     python -m loopscope report [--json] FILE
 
 The program sees what it would see under plain ``python``: its argv, sys.path[0],
@@ -12,8 +15,8 @@ Loopscope's own errors are one line on stderr starting with ``loopscope:``.
 import os
 import sys
 
-USAGE = """usage: python -m loopscope run [--connect HOST:PORT --token TOKEN [--hold]] [--record FILE] (-- program.py | -m module) [args...]
-       python -m loopscope record -o FILE (-- program.py | -m module) [args...]
+USAGE = """usage: python -m loopscope run [--connect HOST:PORT --token TOKEN [--hold]] [--record FILE] [--slow-callback-ms N] (-- program.py | -m module) [args...]
+       python -m loopscope record -o FILE [--slow-callback-ms N] (-- program.py | -m module) [args...]
        python -m loopscope report [--json] FILE"""
 
 EXIT_USAGE = 2
@@ -30,8 +33,17 @@ def fail(message, code):
 
 
 def parse_run(argv, record_only=False):
-    """-> dict(connect, token, record, module, program, args)."""
-    opts = {"connect": None, "token": None, "record": None, "hold": False, "module": None, "program": None, "args": []}
+    """-> dict(connect, token, record, hold, slow_callback_ms, module, program, args)."""
+    opts = {
+        "connect": None,
+        "token": None,
+        "record": None,
+        "hold": False,
+        "slow_callback_ms": None,
+        "module": None,
+        "program": None,
+        "args": [],
+    }
     i = 0
     while i < len(argv):
         a = argv[i]
@@ -52,9 +64,16 @@ def parse_run(argv, record_only=False):
             opts["hold"] = True
             i += 1
             continue
-        if a in ("--connect", "--token", "--record", "-o") and i + 1 >= len(argv):
+        if a in ("--connect", "--token", "--record", "-o", "--slow-callback-ms") and i + 1 >= len(argv):
             raise UsageError("%s needs a value" % a)
-        if a == "--connect" and not record_only:
+        if a == "--slow-callback-ms":
+            from .watchdog import threshold_ms
+
+            try:
+                opts["slow_callback_ms"] = threshold_ms(argv[i + 1])
+            except ValueError as exc:
+                raise UsageError("--slow-callback-ms: %s" % exc)
+        elif a == "--connect" and not record_only:
             opts["connect"] = argv[i + 1]
         elif a == "--token" and not record_only:
             opts["token"] = argv[i + 1]
@@ -125,9 +144,9 @@ def run(opts):
     try:
         if opts["connect"]:
             host, port = opts["connect"]
-            lifecycle.start_connected(host, port, opts["token"], record=opts["record"])
+            lifecycle.start_connected(host, port, opts["token"], record=opts["record"], slow_callback_ms=opts["slow_callback_ms"])
         elif opts["record"]:
-            lifecycle.start_recording(opts["record"])
+            lifecycle.start_recording(opts["record"], slow_callback_ms=opts["slow_callback_ms"])
     except OSError as exc:
         where = "%s:%s" % opts["connect"] if opts["connect"] else opts["record"]
         return fail("cannot reach the debugger at %s: %s" % (where, exc.strerror or exc), 3 if opts["connect"] else EXIT_USAGE)
@@ -142,6 +161,6 @@ def run(opts):
     if lifecycle.current is None:
         # Plain `run` with neither debugger nor file: trace into nowhere, so the
         # program still runs exactly as it will when traced.
-        lifecycle.current = rt = lifecycle.Runtime(lifecycle.SwitchSink())
+        lifecycle.current = rt = lifecycle.Runtime(lifecycle.SwitchSink(), opts["slow_callback_ms"])
         rt.start()
     return prog.execute(target, lifecycle.current)

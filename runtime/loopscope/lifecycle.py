@@ -1,6 +1,9 @@
 """Starting and ending a traced run: where events go (a trace file, a connected
 debugger, or a listener waiting for one), the watchdog, and the last words
-(``program/exit``) whatever way the program ends, ``os._exit`` included."""
+(``program/exit``) whatever way the program ends, ``os._exit`` included.
+The slow-callback threshold of the watchdog is given here (``--slow-callback-ms``,
+``listen(slow_callback_ms=...)``) and may be changed by the debugger
+(``set-watchdog``)."""
 import asyncio
 import atexit
 import os
@@ -10,13 +13,13 @@ import threading
 import traceback
 
 from . import _protocol as P
-from . import drain
+from . import drain, gcguard
 from . import hooks
 from . import recorder as R
 from . import wire
-from .control import Controller
+from .control import CommandError, Controller
 from .drain import Drainer
-from .watchdog import Watchdog
+from .watchdog import Watchdog, threshold_ms
 
 
 current = None  # the one Runtime of this process
@@ -91,7 +94,7 @@ class TeeSink:
 
 
 class Runtime:
-    def __init__(self, sink):
+    def __init__(self, sink, slow_callback_ms=None):
         self.session = R.Session()
         self.sink = sink
         self.drainer = Drainer(self.session, sink)
@@ -99,14 +102,33 @@ class Runtime:
         self.exit_code = 0
         self.finished = False
         self.finish_lock = threading.Lock()
-        self.watchdog = Watchdog(self.session)
+        self.watchdog = Watchdog(self.session, slow_callback_ms)
         self.drainer.ticks.append(self.watchdog.check)
+        # Every chunk the drain takes passes the watchdog, which adds the slow task steps in it.
+        take = self.session.take
+        self.session.take = lambda: self.watchdog.inspect(take())
+        self.controller.cmd_set_watchdog = self._cmd_set_watchdog
 
     def _send_now(self, msg):
+        kind = msg.get("kind")
+        if kind == P.LOOP_PAUSED:
+            self.watchdog.loop_paused(msg["loop"])
+        elif kind == P.LOOP_RESUMED:
+            self.watchdog.loop_resumed(msg["loop"])
         return self.sink.send(msg)
+
+    def _cmd_set_watchdog(self, args):
+        """Control command set-watchdog {slow_callback_ms}: the debugger's threshold."""
+        if args.get("slow_callback_ms") is not None:
+            try:
+                self.watchdog.set_threshold(args["slow_callback_ms"])
+            except ValueError as exc:
+                raise CommandError(str(exc))
+        return {"slow_callback_ms": self.watchdog.threshold}
 
     def start(self):
         hooks.install(self.session)
+        gcguard.install()
         self.drainer.start()
         atexit.register(self.finish)
 
@@ -157,6 +179,7 @@ class Runtime:
                 pass
         finally:
             hooks.uninstall()
+            gcguard.uninstall()
             self.sink.close()
 
 
@@ -169,17 +192,17 @@ def on_os_exit(code):
             pass
 
 
-def start_recording(path):
+def start_recording(path, slow_callback_ms=None):
     global current
     sink = FileSink(path)
-    rt = Runtime(sink)
+    rt = Runtime(sink, slow_callback_ms)
     sink.send(dict({"kind": P.SESSION_HELLO, "protocol": P.PROTOCOL_VERSION, "token": "", "role": "recording"}, **_hello_fields(rt.session)))
     rt.start()
     current = rt
     return rt
 
 
-def start_connected(host, port, token, record=None):
+def start_connected(host, port, token, record=None, slow_callback_ms=None):
     """--connect: the debugger listens, we connect. Raises on failure, before
     the program has run."""
     global current
@@ -190,7 +213,7 @@ def start_connected(host, port, token, record=None):
         fs = FileSink(record)
         fs.send(dict({"kind": P.SESSION_HELLO, "protocol": P.PROTOCOL_VERSION, "token": "", "role": "recording"}, **_hello_fields(session_probe)))
         sinks.append(fs)
-    rt = Runtime(TeeSink(*sinks) if len(sinks) > 1 else chan)
+    rt = Runtime(TeeSink(*sinks) if len(sinks) > 1 else chan, slow_callback_ms)
     rt.session.origin_ns = session_probe.origin_ns
     rt.start()
     rt.serve(chan)
@@ -198,10 +221,12 @@ def start_connected(host, port, token, record=None):
     return rt
 
 
-def listen(port=0, token=None, host="127.0.0.1"):
+def listen(port=0, token=None, host="127.0.0.1", slow_callback_ms=None):
     """Trace this process and wait for a debugger to attach on host:port.
     Returns (host, port) actually bound. The token is required."""
     global current
+    if slow_callback_ms is not None:
+        threshold_ms(slow_callback_ms)  # ValueError before anything starts
     if not token:
         raise ValueError("loopscope.listen() needs a token: the debugger must present it to attach")
     if host not in ("127.0.0.1", "localhost", "::1"):
@@ -209,7 +234,7 @@ def listen(port=0, token=None, host="127.0.0.1"):
     if current is not None:
         raise RuntimeError("loopscope is already tracing this process")
     sink = SwitchSink()
-    rt = Runtime(sink)
+    rt = Runtime(sink, slow_callback_ms)
     srv = socket.socket(socket.AF_INET6 if host == "::1" else socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((host if host != "localhost" else "127.0.0.1", port))
