@@ -13,8 +13,30 @@
 // - Each component keeps the slot it was packed in while it still fits; new
 //   or grown components take new slots at the end; the whole graph is
 //   re-packed only when most of the area is holes, or when asked (fit/reset).
+//
+// Cost: the layout is incremental. Only components that have a node whose
+// kind or structural out-edges changed, or that lost or gained a node, are
+// found and placed again; the others keep their placed nodes and routes as
+// they were (the same objects), so an update of a 5,000-node graph where a
+// thousand tasks moved on to a new sleep costs a few milliseconds.
+//
+// Big components (more than SMALL_COMPONENT boxes): sibling branches of the
+// same shape (the 2,500 tasks of a gather, each with its sleep; the consumers
+// blocked on one queue, each through its own get-future) are handed to
+// d3-dag as one tall node, a stack, whose copies are placed one under the
+// other from one d3-dag layout of the branch. d3-dag then arranges a handful
+// of nodes instead of thousands, with the cheap operators (DFS decrossing)
+// kept for what remains big.
 
-import { decrossDfs, decrossTwoLayer, coordGreedy, graph as dagGraph, layeringLongestPath, sugiyama } from "d3-dag";
+import {
+  coordGreedy,
+  decrossDfs,
+  decrossTwoLayer,
+  graph as dagGraph,
+  layeringLongestPath,
+  sugiyama,
+  type MutGraphNode,
+} from "d3-dag";
 import type { AwaitGraph, GraphEdge, GraphNode } from "../../../model/graph";
 
 export const NODE_H = 24;
@@ -23,8 +45,14 @@ const GAP_IN_LAYER = 10;
 const INLINE_GAP = 36;
 const GAP_BETWEEN_LAYERS = 56;
 const COMP_GAP = 24;
-/** Components above this size use the linear-time DFS decrossing instead of two-layer sweeps. */
+/**
+ * Components with more boxes than this: sibling branches of one shape are
+ * stacked, and d3-dag uses the linear-time DFS decrossing instead of
+ * two-layer sweeps, and one node size for all.
+ */
 const SMALL_COMPONENT = 120;
+/** A branch with more boxes than this is left to d3-dag (stacks are for many small branches). */
+const MAX_BRANCH = 40;
 
 export function nodeWidth(n: GraphNode): number {
   switch (n.type) {
@@ -51,14 +79,18 @@ export interface PlacedNode {
 }
 
 export interface LayoutResult {
-  readonly nodes: Map<number, PlacedNode>;
+  readonly nodes: ReadonlyMap<number, PlacedNode>;
   /** Route of each structural edge ("from>to"), in graph coordinates. */
-  readonly routes: Map<string, [number, number][]>;
+  readonly routes: ReadonlyMap<string, [number, number][]>;
+  /** Structural out-neighbours of each node (deduplicated). */
+  readonly out: ReadonlyMap<number, readonly number[]>;
   readonly width: number;
   readonly height: number;
   readonly components: number;
   /** Components laid out by d3-dag in this call (the rest came from the cache). */
   readonly computed: number;
+  /** Components found and placed again in this call (the rest kept their nodes as they were). */
+  readonly placed: number;
 }
 
 interface CompLayout {
@@ -89,8 +121,165 @@ interface Component {
   readonly pairs: [number, number][];
 }
 
+/** A component as placed: its layout, its slot, and what it put into the result. */
+interface Placed {
+  readonly comp: Component;
+  readonly lay: CompLayout;
+  slot: Slot;
+  nodes: PlacedNode[];
+  routes: [string, [number, number][]][];
+}
+
 function kindLabel(n: GraphNode): string {
   return n.type === "future" || n.type === "unknown" ? "f" : n.type[0]!;
+}
+
+const KIND_WIDTH = new Map<string, string>();
+/** Kind and width: what a node contributes to a structural signature (one string per node type). */
+function kindWidth(n: GraphNode): string {
+  let s = KIND_WIDTH.get(n.type);
+  if (s === undefined) KIND_WIDTH.set(n.type, (s = kindLabel(n) + nodeWidth(n)));
+  return s;
+}
+
+/** The out- or in-list of a node without links (shared, never pushed to). */
+const NONE: number[] = [];
+
+/** Structural out- and in-neighbours of every node (deduplicated, no self-links, out lists sorted). */
+interface Adjacency {
+  readonly nodeById: Map<number, GraphNode>;
+  readonly kw: Map<number, string>;
+  readonly out: Map<number, number[]>;
+  readonly inn: Map<number, number[]>;
+}
+
+function adjacency(g: AwaitGraph): Adjacency {
+  const nodeById = new Map<number, GraphNode>();
+  const kw = new Map<number, string>();
+  const out = new Map<number, number[]>();
+  const inn = new Map<number, number[]>();
+  for (const n of g.nodes) {
+    nodeById.set(n.id, n);
+    kw.set(n.id, kindWidth(n));
+    out.set(n.id, NONE);
+    inn.set(n.id, NONE);
+  }
+  let dupes = false;
+  for (const e of g.edges) {
+    if (!isLayoutEdge(e) || e.from === e.to) continue;
+    let o = out.get(e.from);
+    let i = inn.get(e.to);
+    if (o === undefined || i === undefined) continue;
+    if (o === NONE) out.set(e.from, (o = []));
+    if (i === NONE) inn.set(e.to, (i = []));
+    o.push(e.to);
+    i.push(e.from);
+    if (o.length > 1) dupes = true;
+  }
+  if (dupes) {
+    // Two edge types between the same nodes (awaits and owned-by, say) are one link here.
+    const dedupe = (m: Map<number, number[]>): void => {
+      for (const [id, l] of m) {
+        if (l.length < 2) continue;
+        l.sort((a, b) => a - b);
+        let k = 1;
+        for (let j = 1; j < l.length; j++) if (l[j] !== l[k - 1]) l[k++] = l[j]!;
+        l.length = k;
+        m.set(id, l);
+      }
+    };
+    dedupe(out);
+    dedupe(inn);
+  }
+  return { nodeById, kw, out, inn };
+}
+
+const sameList = (a: readonly number[], b: readonly number[]): boolean => {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+};
+
+/** The connected groups (over structural edges both ways) that the seeds are in. */
+function groupsFrom(seeds: Iterable<number>, adj: Adjacency, visited: Set<number>): number[][] {
+  const groups: number[][] = [];
+  for (const start of seeds) {
+    if (visited.has(start) || !adj.nodeById.has(start)) continue;
+    const members = [start];
+    visited.add(start);
+    for (let k = 0; k < members.length; k++) {
+      const v = members[k]!;
+      for (const list of [adj.out.get(v)!, adj.inn.get(v)!])
+        for (const w of list) {
+          if (!visited.has(w)) {
+            visited.add(w);
+            members.push(w);
+          }
+        }
+    }
+    groups.push(members);
+  }
+  return groups;
+}
+
+/**
+ * A component with its nodes in canonical order: a DFS from the sources, ties
+ * broken by kind, degrees and finally id. The signature encodes kinds, widths
+ * and edges by those indexes, so equal signatures mean equal structure (the
+ * cached layout is valid for it); isomorphic components ordered differently
+ * only miss the cache.
+ */
+function canonical(members: number[], adj: Adjacency): Component {
+  const { out, inn, kw, nodeById } = adj;
+  if (members.length === 1) {
+    const id = members[0]!;
+    return { ids: members, sig: `${kw.get(id)!}|`, key: id, pairs: [] };
+  }
+  const ranks = new Map<number, string>();
+  for (const id of members) ranks.set(id, `${kw.get(id)!}:${out.get(id)!.length}:${inn.get(id)!.length}`);
+  const cmp = (a: number, b: number): number => {
+    const ra = ranks.get(a)!;
+    const rb = ranks.get(b)!;
+    return ra < rb ? -1 : ra > rb ? 1 : a - b;
+  };
+  // DFS along out-edges from sources (or from the smallest rank when all are in a cycle).
+  const order: number[] = [];
+  const placed = new Set<number>();
+  const sources = members.filter((v) => inn.get(v)!.length === 0).sort(cmp);
+  const visit = (root: number): void => {
+    const stack = [root];
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      if (placed.has(v)) continue;
+      placed.add(v);
+      order.push(v);
+      const o = out.get(v)!;
+      const next = o.length === 1 ? o : o.filter((w) => !placed.has(w)).sort(cmp);
+      for (let j = next.length - 1; j >= 0; j--) if (!placed.has(next[j]!)) stack.push(next[j]!);
+    }
+  };
+  for (const s of sources) visit(s);
+  if (order.length < members.length) for (const v of [...members].sort(cmp)) if (!placed.has(v)) visit(v);
+  const index = new Map<number, number>();
+  order.forEach((v, i) => index.set(v, i));
+  const pairs: [number, number][] = [];
+  for (const v of order) for (const w of out.get(v)!) pairs.push([index.get(v)!, index.get(w)!]);
+  pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const sig = order.map((v) => kw.get(v)!).join(",") + "|" + pairs.map(([a, b]) => `${a}-${b}`).join(",");
+  let key = Infinity;
+  for (const v of members) {
+    const t = nodeById.get(v)!.type;
+    if ((t === "task" || t === "queue" || t === "sync") && v < key) key = v;
+  }
+  if (key === Infinity) key = Math.min(...members);
+  return { ids: order, sig, key, pairs };
+}
+
+/** Weakly connected components over the structural edges, each in canonical order (see canonical). */
+export function components(g: AwaitGraph): Component[] {
+  const adj = adjacency(g);
+  const ids = [...adj.nodeById.keys()].sort((a, b) => a - b);
+  return groupsFrom(ids, adj, new Set()).map((m) => canonical(m, adj));
 }
 
 export class GraphLayout {
@@ -102,6 +291,11 @@ export class GraphLayout {
   private rowH = 0;
   private usedArea = 0;
   private maxCache: number;
+  /** The last call's structure: out-lists and kinds by node, and the component each node is in. */
+  private prev: Adjacency | null = null;
+  private compOf = new Map<number, Placed>();
+  private placedComps = new Set<Placed>();
+  private repack = true;
 
   constructor(maxCache = 2000) {
     this.maxCache = maxCache;
@@ -113,18 +307,56 @@ export class GraphLayout {
     this.shelfWidth = 0;
     this.cursorX = this.cursorY = this.rowH = 0;
     this.usedArea = 0;
+    this.repack = true;
   }
 
   layout(g: AwaitGraph): LayoutResult {
-    const comps = components(g);
-    const nodeById = new Map<number, GraphNode>();
-    for (const n of g.nodes) nodeById.set(n.id, n);
+    const adj = adjacency(g);
+    const prev = this.prev;
+    this.prev = adj;
+
+    // Components to find again: those with a node that is new, gone, or whose kind or out-edges changed.
+    const stale = new Set<Placed>();
+    const seeds: number[] = [];
+    if (prev === null) {
+      for (const p of this.placedComps) stale.add(p);
+      seeds.push(...[...adj.nodeById.keys()].sort((a, b) => a - b));
+    } else {
+      for (const [id, o] of adj.out) {
+        const po = prev.out.get(id);
+        if (po !== undefined && sameList(po, o) && prev.kw.get(id) === adj.kw.get(id)) continue;
+        seeds.push(id);
+        const p = this.compOf.get(id);
+        if (p !== undefined) stale.add(p);
+      }
+      for (const id of prev.nodeById.keys()) {
+        if (adj.nodeById.has(id)) continue;
+        const p = this.compOf.get(id);
+        if (p !== undefined) stale.add(p);
+      }
+      seeds.sort((a, b) => a - b);
+    }
+    // The nodes left of a stale component are seeds too (it may have split).
+    for (const p of stale) for (const id of p.comp.ids) if (adj.nodeById.has(id)) seeds.push(id);
+    const groups = groupsFrom(seeds, adj, new Set());
+    // A component that was not stale but is reached from a seed has been merged into a new one.
+    for (const grp of groups)
+      for (const id of grp) {
+        const p = this.compOf.get(id);
+        if (p !== undefined && !stale.has(p)) stale.add(p);
+      }
+    for (const p of stale) {
+      this.placedComps.delete(p);
+      for (const id of p.comp.ids) if (this.compOf.get(id) === p) this.compOf.delete(id);
+    }
+
     let computed = 0;
-    const laid: { comp: Component; lay: CompLayout }[] = [];
-    for (const comp of comps) {
+    const fresh: Placed[] = [];
+    for (const members of groups) {
+      const comp = canonical(members, adj);
       let lay = this.cache.get(comp.sig);
       if (lay === undefined) {
-        lay = layoutComponent(comp, nodeById);
+        lay = layoutComponent(comp, adj.nodeById, false);
         computed++;
         if (this.cache.size >= this.maxCache) {
           const first = this.cache.keys().next().value;
@@ -136,53 +368,80 @@ export class GraphLayout {
         this.cache.delete(comp.sig);
         this.cache.set(comp.sig, lay);
       }
-      laid.push({ comp, lay });
+      const p: Placed = { comp, lay, slot: { x: 0, y: 0, w: 0, h: 0 }, nodes: [], routes: [] };
+      fresh.push(p);
+      this.placedComps.add(p);
+      for (const id of comp.ids) this.compOf.set(id, p);
     }
 
     // Packing: keep slots that still fit, decide whether to re-pack.
-    const keys = new Set(comps.map((c) => c.key));
+    const keys = new Set<number>();
+    for (const p of this.placedComps) keys.add(p.comp.key);
     for (const k of [...this.slots.keys()]) if (!keys.has(k)) this.slots.delete(k);
     let live = 0;
     let totalArea = 0;
-    for (const { comp, lay } of laid) {
-      const s = this.slots.get(comp.key);
-      totalArea += (lay.w + COMP_GAP) * (lay.h + COMP_GAP);
-      if (s !== undefined && lay.w <= s.w && lay.h <= s.h) live += s.w * s.h;
+    for (const p of this.placedComps) {
+      const s = this.slots.get(p.comp.key);
+      totalArea += (p.lay.w + COMP_GAP) * (p.lay.h + COMP_GAP);
+      if (s !== undefined && p.lay.w <= s.w && p.lay.h <= s.h) live += s.w * s.h;
     }
     if (this.slots.size > 0 && this.usedArea > 0 && live < this.usedArea * 0.4) this.resetPacking();
-    if (this.shelfWidth === 0) {
+    let toPlace: Iterable<Placed> = fresh;
+    if (this.repack) {
+      this.repack = false;
       this.shelfWidth = Math.max(700, Math.sqrt(totalArea) * 1.6);
-      for (const { lay } of laid) this.shelfWidth = Math.max(this.shelfWidth, lay.w + COMP_GAP);
+      for (const p of this.placedComps) this.shelfWidth = Math.max(this.shelfWidth, p.lay.w + COMP_GAP);
+      // Everything is placed again, in the order of the components' keys (stable).
+      toPlace = [...this.placedComps].sort((a, b) => a.comp.key - b.comp.key);
+    } else {
+      fresh.sort((a, b) => a.comp.key - b.comp.key);
+    }
+    let placedNow = 0;
+    for (const p of toPlace) {
+      placedNow++;
+      const { comp, lay } = p;
+      let s = this.slots.get(comp.key);
+      if (s === undefined || lay.w > s.w || lay.h > s.h) {
+        s = this.allocate(lay.w, lay.h);
+        this.slots.set(comp.key, s);
+      }
+      p.slot = s;
+      p.nodes = comp.ids.map((id, i) => ({
+        id,
+        x: s.x + lay.xs[i]!,
+        y: s.y + lay.ys[i]!,
+        w: nodeWidth(adj.nodeById.get(id)!),
+        h: NODE_H,
+      }));
+      p.routes = [];
+      for (const [a, b] of comp.pairs) {
+        const r = lay.routes.get(edgeKey(a, b));
+        if (r !== undefined) {
+          p.routes.push([edgeKey(comp.ids[a]!, comp.ids[b]!), r.map(([x, y]) => [s.x + x, s.y + y])]);
+        }
+      }
     }
 
     const nodes = new Map<number, PlacedNode>();
     const routes = new Map<string, [number, number][]>();
     let width = 0;
     let height = 0;
-    for (const { comp, lay } of laid) {
-      let s = this.slots.get(comp.key);
-      if (s === undefined || lay.w > s.w || lay.h > s.h) {
-        s = this.allocate(lay.w, lay.h);
-        this.slots.set(comp.key, s);
-      }
-      for (let i = 0; i < comp.ids.length; i++) {
-        const id = comp.ids[i]!;
-        const n = nodeById.get(id)!;
-        nodes.set(id, { id, x: s.x + lay.xs[i]!, y: s.y + lay.ys[i]!, w: nodeWidth(n), h: NODE_H });
-      }
-      for (const [a, b] of comp.pairs) {
-        const r = lay.routes.get(edgeKey(a, b));
-        if (r !== undefined) {
-          routes.set(
-            edgeKey(comp.ids[a]!, comp.ids[b]!),
-            r.map(([x, y]) => [s.x + x, s.y + y]),
-          );
-        }
-      }
-      width = Math.max(width, s.x + s.w);
-      height = Math.max(height, s.y + s.h);
+    for (const p of this.placedComps) {
+      for (const n of p.nodes) nodes.set(n.id, n);
+      for (const [k, r] of p.routes) routes.set(k, r);
+      width = Math.max(width, p.slot.x + p.slot.w);
+      height = Math.max(height, p.slot.y + p.slot.h);
     }
-    return { nodes, routes, width, height, components: comps.length, computed };
+    return {
+      nodes,
+      routes,
+      out: adj.out,
+      width,
+      height,
+      components: this.placedComps.size,
+      computed,
+      placed: placedNow,
+    };
   }
 
   private allocate(w: number, h: number): Slot {
@@ -200,99 +459,83 @@ export class GraphLayout {
 }
 
 /**
- * Weakly connected components over the structural edges, each with its nodes
- * in a canonical order: a DFS from the sources, ties broken by kind, degrees
- * and finally id. The signature encodes kinds, widths and edges by those
- * indexes, so equal signatures mean equal structure (the cached layout is
- * valid for it); isomorphic components ordered differently only miss the cache.
+ * Stacks of a big component: at an attachment node, sibling branches of the
+ * same shape. An out-branch hangs below its root (the root's one parent is
+ * the attachment, every node under it has one parent); an in-branch is the
+ * same with the edges reversed (consumers → their get-futures → the queue).
  */
-export function components(g: AwaitGraph): Component[] {
-  const out = new Map<number, number[]>();
-  const inn = new Map<number, number[]>();
-  const nodeById = new Map<number, GraphNode>();
-  for (const n of g.nodes) {
-    nodeById.set(n.id, n);
-    out.set(n.id, []);
-    inn.set(n.id, []);
-  }
-  const seenEdges = new Set<string>();
-  for (const e of g.edges) {
-    if (!isLayoutEdge(e) || e.from === e.to) continue;
-    const o = out.get(e.from);
-    const i = inn.get(e.to);
-    if (o === undefined || i === undefined) continue;
-    const k = edgeKey(e.from, e.to);
-    if (seenEdges.has(k)) continue;
-    seenEdges.add(k);
-    o.push(e.to);
-    i.push(e.from);
-  }
-  const ranks = new Map<number, string>();
-  for (const [id, n] of nodeById)
-    ranks.set(id, `${kindLabel(n)}${nodeWidth(n)}:${out.get(id)!.length}:${inn.get(id)!.length}`);
-  const cmp = (a: number, b: number): number => {
-    const ra = ranks.get(a)!;
-    const rb = ranks.get(b)!;
-    return ra < rb ? -1 : ra > rb ? 1 : a - b;
-  };
+interface Stack {
+  readonly attach: number;
+  readonly out: boolean;
+  /** Each copy's boxes (canonical indexes), in the same order for every copy; the root first. */
+  readonly copies: number[][];
+}
 
-  const seen = new Set<number>();
-  const comps: Component[] = [];
-  const ids = [...nodeById.keys()].sort((a, b) => a - b);
-  for (const start of ids) {
-    if (seen.has(start)) continue;
-    // Collect the component (undirected BFS).
-    const members: number[] = [start];
-    seen.add(start);
-    for (let k = 0; k < members.length; k++) {
-      const v = members[k]!;
-      for (const w of [...out.get(v)!, ...inn.get(v)!]) {
-        if (!seen.has(w)) {
-          seen.add(w);
-          members.push(w);
-        }
+/** Branch shapes by root, and the stacks of two or more copies of a shape at one attachment. */
+function findStacks(boxes: number[], outL: number[][], inL: number[][], boxSig: string[], isBox: Uint8Array): Stack[] {
+  /** Members of the branch at root (root first, children by shape), and its shape; null if not a small tree. */
+  const branch = (root: number, out: boolean): { members: number[]; sig: string } | null => {
+    const down = out ? outL : inL;
+    const up = out ? inL : outL;
+    if (up[root]!.length !== 1) return null;
+    const attach = up[root]![0]!;
+    // Collect (bounded), checking every node below has one link up.
+    const seen = new Set<number>([root]);
+    const all = [root];
+    for (let k = 0; k < all.length; k++) {
+      for (const c of down[all[k]!]!) {
+        if (!isBox[c] || seen.has(c) || c === attach || up[c]!.length !== 1 || all.length >= MAX_BRANCH) return null;
+        seen.add(c);
+        all.push(c);
       }
     }
-    // Canonical order: DFS along out-edges from sources (or from the smallest rank when all are in a cycle).
-    const inComp = new Set(members);
-    const order: number[] = [];
-    const placed = new Set<number>();
-    const sources = members.filter((v) => inn.get(v)!.length === 0).sort(cmp);
-    const rest = [...members].sort(cmp);
-    const visit = (root: number): void => {
-      const stack = [root];
-      while (stack.length > 0) {
-        const v = stack.pop()!;
-        if (placed.has(v)) continue;
-        placed.add(v);
-        order.push(v);
-        const next = out
-          .get(v)!
-          .filter((w) => inComp.has(w) && !placed.has(w))
-          .sort(cmp);
-        for (let j = next.length - 1; j >= 0; j--) stack.push(next[j]!);
-      }
-    };
-    for (const s of sources) visit(s);
-    for (const v of rest) if (!placed.has(v)) visit(v);
-    const index = new Map<number, number>();
-    order.forEach((v, i) => index.set(v, i));
-    const pairs: [number, number][] = [];
-    for (const v of order) for (const w of out.get(v)!) pairs.push([index.get(v)!, index.get(w)!]);
-    pairs.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    const sig =
-      order.map((v) => kindLabel(nodeById.get(v)!) + nodeWidth(nodeById.get(v)!)).join(",") +
-      "|" +
-      pairs.map(([a, b]) => `${a}-${b}`).join(",");
-    let key = Infinity;
-    for (const v of members) {
-      const t = nodeById.get(v)!.type;
-      if ((t === "task" || t === "queue" || t === "sync") && v < key) key = v;
+    // Shapes bottom-up (reverse BFS order), children sorted by shape.
+    const sig = new Map<number, string>();
+    const kids = new Map<number, number[]>();
+    for (let k = all.length - 1; k >= 0; k--) {
+      const v = all[k]!;
+      const ch = [...down[v]!].sort((a, b) => (sig.get(a)! < sig.get(b)! ? -1 : sig.get(a)! > sig.get(b)! ? 1 : a - b));
+      kids.set(v, ch);
+      sig.set(v, ch.length === 0 ? boxSig[v]! : `${boxSig[v]}(${ch.map((c) => sig.get(c)).join(",")})`);
     }
-    if (key === Infinity) key = Math.min(...members);
-    comps.push({ ids: order, sig, key, pairs });
+    const members: number[] = [];
+    const walk = [root];
+    while (walk.length > 0) {
+      const v = walk.pop()!;
+      members.push(v);
+      const ch = kids.get(v)!;
+      for (let j = ch.length - 1; j >= 0; j--) walk.push(ch[j]!);
+    }
+    return { members, sig: `${out ? ">" : "<"}${attach}:${sig.get(root)!}` };
+  };
+  const groups = new Map<string, { attach: number; out: boolean; copies: number[][] }>();
+  for (const v of boxes) {
+    for (const out of [true, false]) {
+      const b = branch(v, out);
+      if (b === null) continue;
+      const attach = (out ? inL : outL)[v]![0]!;
+      let grp = groups.get(b.sig);
+      if (grp === undefined) groups.set(b.sig, (grp = { attach, out, copies: [] }));
+      grp.copies.push(b.members);
+    }
   }
-  return comps;
+  // Bigger branches first: a branch inside a stacked one is not stacked again.
+  const cands = [...groups.values()]
+    .filter((grp) => grp.copies.length >= 2)
+    .sort((a, b) => b.copies[0]!.length - a.copies[0]!.length || b.copies.length - a.copies.length);
+  const taken = new Uint8Array(isBox.length);
+  const isAttach = new Uint8Array(isBox.length);
+  const stacks: Stack[] = [];
+  for (const grp of cands) {
+    if (taken[grp.attach]) continue;
+    const copies = grp.copies.filter((c) => c.every((v) => !taken[v] && !isAttach[v]));
+    if (copies.length < 2) continue;
+    for (const c of copies) for (const v of c) taken[v] = 1;
+    isAttach[grp.attach] = 1;
+    copies.sort((a, b) => a[0]! - b[0]!);
+    stacks.push({ attach: grp.attach, out: grp.out, copies });
+  }
+  return stacks;
 }
 
 /**
@@ -304,9 +547,12 @@ export function components(g: AwaitGraph): Component[] {
  * not handed to d3-dag: the parent's box is made wide enough for both and the
  * leaf is drawn in the right part of it. d3-dag reserves the space, so
  * nothing overlaps; it just has half the nodes to arrange in the common
- * "many tasks, each awaiting its own future" shape.
+ * "many tasks, each awaiting its own future" shape. In a big component,
+ * sibling branches of one shape become stacks (see findStacks).
+ *
+ * `branch`: the component is one branch of a stack (every pendant leaf is folded).
  */
-function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNode>): CompLayout {
+function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNode>, branch: boolean): CompLayout {
   const n = comp.ids.length;
   const widths = comp.ids.map((id) => nodeWidth(nodeById.get(id)!));
   const xs = new Float64Array(n);
@@ -328,7 +574,7 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
   const leafOf = new Int32Array(n).fill(-1);
   const folded = new Uint8Array(n);
   for (const [a, b] of comp.pairs) {
-    if (outDeg[a] === 1 && inDeg[b] === 1 && outDeg[b] === 0 && inDeg[a]! + outDeg[a]! < n - 1) {
+    if (outDeg[a] === 1 && inDeg[b] === 1 && outDeg[b] === 0 && (branch || inDeg[a]! + outDeg[a]! < n - 1)) {
       leafOf[a] = b;
       folded[b] = 1;
     }
@@ -336,41 +582,135 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
   // A box's extent along the layers: the node, plus its folded leaf.
   const span = widths.map((w, i) => (leafOf[i]! >= 0 ? w + INLINE_GAP + widths[leafOf[i]!]! : w));
 
-  const g = dagGraph<number, undefined>();
-  const dn = comp.ids.map((_, i) => (folded[i] === 1 ? null : g.node(i)));
+  // Boxes (unfolded nodes) and the links between them.
+  const isBox = new Uint8Array(n);
+  const boxes: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (folded[i] === 1) continue;
+    isBox[i] = 1;
+    boxes.push(i);
+  }
+  const big = boxes.length > SMALL_COMPONENT;
+  let stacks: Stack[] = [];
+  const stackOf = new Int32Array(n).fill(-1);
+  if (big) {
+    const outL: number[][] = Array.from({ length: n }, () => []);
+    const inL: number[][] = Array.from({ length: n }, () => []);
+    for (const [a, b] of comp.pairs) {
+      if (isBox[a] && isBox[b]) {
+        outL[a]!.push(b);
+        inL[b]!.push(a);
+      }
+    }
+    const boxSig = comp.ids.map((id, i) => {
+      const k = kindWidth(nodeById.get(id)!);
+      return leafOf[i]! >= 0 ? `${k}+${kindWidth(nodeById.get(comp.ids[leafOf[i]!]!)!)}` : k;
+    });
+    stacks = findStacks(boxes, outL, inL, boxSig, isBox);
+    stacks.forEach((s, si) => {
+      for (const c of s.copies) for (const v of c) stackOf[v] = si;
+    });
+  }
+
+  // Each stack: one layout of its first copy (with its folded leaves), for all copies.
+  const stackLay = stacks.map((s) => {
+    const rep = s.copies[0]!;
+    const withLeaves = (c: number[]): number[] => {
+      const out: number[] = [];
+      for (const v of c) {
+        out.push(v);
+        if (leafOf[v]! >= 0) out.push(leafOf[v]!);
+      }
+      return out;
+    };
+    const members = withLeaves(rep);
+    const local = new Map<number, number>();
+    members.forEach((v, i) => local.set(v, i));
+    const pairs: [number, number][] = [];
+    for (const [a, b] of comp.pairs) {
+      const la = local.get(a);
+      const lb = local.get(b);
+      if (la !== undefined && lb !== undefined) pairs.push([la, lb]);
+    }
+    const sub: Component = { ids: members.map((v) => comp.ids[v]!), sig: "", key: 0, pairs };
+    const lay = layoutComponent(sub, nodeById, true);
+    const across = s.copies.length * lay.h + (s.copies.length - 1) * GAP_IN_LAYER;
+    return { lay, copies: s.copies.map(withLeaves), pairs, across };
+  });
+
+  type Datum = { box: number } | { stack: number };
+  const g = dagGraph<Datum, undefined>();
+  const dn: (MutGraphNode<Datum, undefined> | null)[] = new Array<MutGraphNode<Datum, undefined> | null>(n).fill(null);
+  for (const i of boxes) if (stackOf[i] === -1) dn[i] = g.node({ box: i });
+  const sn = stacks.map((_, si) => g.node({ stack: si }));
   for (const [a, b] of comp.pairs) {
     const da = dn[a];
     const db = dn[b];
     if (da != null && db != null) g.link(da, db);
   }
+  // One link between a stack and its attachment (edges inside the copies are not d3-dag's business).
+  stacks.forEach((s, si) => {
+    const at = dn[s.attach];
+    if (at != null) {
+      if (s.out) g.link(at, sn[si]!);
+      else g.link(sn[si]!, at);
+    }
+  });
   const arranged = g.nnodes();
+  const uniform = big && stacks.length === 0;
   let maxSpan = 0;
-  for (let i = 0; i < n; i++) if (folded[i] === 0) maxSpan = Math.max(maxSpan, span[i]!);
+  for (const i of boxes) maxSpan = Math.max(maxSpan, span[i]!);
+  /** A d3-dag node's size in its frame: across the layer, along the layers. */
+  const size = (d: Datum): readonly [number, number] => {
+    if ("box" in d) return [NODE_H, uniform ? maxSpan : span[d.box]!];
+    const st = stackLay[d.stack]!;
+    return [st.across, st.lay.w];
+  };
   // In d3-dag's frame layers stack downwards: a node's extent across the layer is its
   // height here, along the layer direction its span (the frame is transposed below).
   const layout = sugiyama()
     .layering(layeringLongestPath())
     .decross(arranged <= SMALL_COMPONENT ? decrossTwoLayer() : decrossDfs())
     .coord(coordGreedy())
-    // Big components: one size for all (a layer is as wide as its widest box anyway), which
-    // keeps d3-dag on its fast path; small ones: each box its own span.
-    .nodeSize(
-      arranged <= SMALL_COMPONENT
-        ? (node: { data: number }) => [NODE_H, span[node.data]!] as const
-        : ([NODE_H, maxSpan] as const),
-    )
+    // Big components with nothing stacked: one size for all (a layer is as wide as its widest
+    // box anyway), which keeps d3-dag on its fast path; otherwise each box its own span.
+    .nodeSize(uniform ? ([NODE_H, maxSpan] as const) : (node: { data: Datum }) => size(node.data))
     .gap([GAP_IN_LAYER, GAP_BETWEEN_LAYERS]);
-  const { width, height } =
-    arranged > 1 ? layout(g) : { width: NODE_H, height: span[dn.findIndex((d) => d !== null)]! };
-  if (arranged === 1) {
-    for (const node of g.nodes()) {
-      node.x = NODE_H / 2;
-      node.y = height / 2;
-    }
+  let width: number;
+  let height: number;
+  if (arranged > 1) ({ width, height } = layout(g));
+  else {
+    const only = g.nodes().next().value!;
+    [width, height] = size(only.data);
+    only.x = width / 2;
+    only.y = height / 2;
   }
   for (const node of g.nodes()) {
-    const i = node.data;
-    const box = arranged <= SMALL_COMPONENT ? span[i]! : maxSpan;
+    const d = node.data;
+    if ("stack" in d) {
+      // The copies one under the other, each laid out as the first.
+      const st = stackLay[d.stack]!;
+      const left = node.y - st.lay.w / 2;
+      let top = node.x - st.across / 2;
+      for (const copy of st.copies) {
+        copy.forEach((v, li) => {
+          xs[v] = left + st.lay.xs[li]!;
+          ys[v] = top + st.lay.ys[li]!;
+        });
+        for (const [la, lb] of st.pairs) {
+          const r = st.lay.routes.get(edgeKey(la, lb));
+          if (r !== undefined)
+            routes.set(
+              edgeKey(copy[la]!, copy[lb]!),
+              r.map(([x, y]) => [left + x, top + y]),
+            );
+        }
+        top += st.lay.h + GAP_IN_LAYER;
+      }
+      continue;
+    }
+    const i = d.box;
+    const box = uniform ? maxSpan : span[i]!;
     // The node at the left end of its box, its leaf (if any) at the right end.
     const left = node.y - box / 2;
     xs[i] = leafOf[i]! >= 0 ? left + widths[i]! / 2 : node.y;
@@ -387,10 +727,41 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
   }
   for (const link of g.links()) {
     const pts = link.points.map(([x, y]) => [y, x] as [number, number]);
-    // Start and end at the nodes themselves (a box with a folded leaf is wider than its node).
-    pts[0] = [xs[link.source.data]!, ys[link.source.data]!];
-    pts[pts.length - 1] = [xs[link.target.data]!, ys[link.target.data]!];
-    routes.set(edgeKey(link.source.data, link.target.data), pts);
+    const s = link.source.data;
+    const t = link.target.data;
+    if ("box" in s && "box" in t) {
+      // Start and end at the nodes themselves (a box with a folded leaf is wider than its node).
+      pts[0] = [xs[s.box]!, ys[s.box]!];
+      pts[pts.length - 1] = [xs[t.box]!, ys[t.box]!];
+      routes.set(edgeKey(s.box, t.box), pts);
+      continue;
+    }
+    // A link to or from a stack: one route per copy, from the attachment to the copy's root.
+    const si = "stack" in s ? s.stack : (t as { stack: number }).stack;
+    const st = stacks[si]!;
+    const at = st.attach;
+    // From the attachment towards the stack, whichever way the edges point.
+    const fwd = st.out ? pts : [...pts].reverse();
+    for (const copy of st.copies) {
+      const root = copy[0]!;
+      const r = elbow(fwd, [xs[at]!, ys[at]!], [xs[root]!, ys[root]!]);
+      if (st.out) routes.set(edgeKey(at, root), r);
+      else routes.set(edgeKey(root, at), r.reverse());
+    }
   }
   return { xs, ys, routes, w: height, h: width };
+}
+
+/**
+ * d3-dag's route from an attachment to a stack, ending at one copy's root
+ * instead of the stack's centre: through the route's bends, then in
+ * horizontally.
+ */
+function elbow(pts: [number, number][], from: [number, number], to: [number, number]): [number, number][] {
+  const out: [number, number][] = [from];
+  for (let k = 1; k < pts.length - 1; k++) out.push(pts[k]!);
+  const last = out[out.length - 1]!;
+  const mid = (last[0] + to[0]) / 2;
+  out.push([mid, last[1]], [mid, to[1]], to);
+  return out;
 }

@@ -17,7 +17,13 @@ const MAX_NODES = 5000;
 /** The automatic fit zooms out no further (labels stay legible); the Fit button does. */
 const READABLE_SCALE = 0.7;
 const LIST_ROW_H = 22;
-/** A component this large is laid out again at most this often (ms) while it keeps changing. */
+/**
+ * A graph whose last layout took longer than LAYOUT_BUDGET_MS (a big component
+ * changed: d3-dag ran on it) is laid out again at most every BIG_RELAYOUT_MS
+ * while it keeps changing; meanwhile states are drawn at once, new structure
+ * a moment later. Cheap (incremental) layouts are never deferred.
+ */
+const LAYOUT_BUDGET_MS = 20;
 const BIG_RELAYOUT_MS = 1500;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -30,11 +36,34 @@ const TYPE_GLYPH: Record<string, string> = {
   unknown: "? ",
 };
 
-interface EdgeDatum {
-  readonly key: string;
-  readonly e: GraphEdge;
-  readonly d: string;
-  readonly deadlock: boolean;
+/** A drawn node: its elements and what they show (an update touches only what changed). */
+interface NodeRec {
+  readonly g: SVGGElement;
+  readonly rect: SVGRectElement;
+  readonly text: SVGTextElement;
+  readonly title: SVGTitleElement;
+  n: GraphNode | null;
+  p: PlacedNode | null;
+  /** What the class shows besides the node's type and state; clsStale: the type or state changed. */
+  sel: boolean;
+  near: boolean;
+  deadlock: boolean;
+  clsStale: boolean;
+  gen: number;
+}
+
+/** A drawn edge and the geometry its path was computed from. */
+interface EdgeRec {
+  readonly path: SVGPathElement;
+  e: GraphEdge;
+  a: PlacedNode | null;
+  b: PlacedNode | null;
+  route: [number, number][] | undefined;
+  mutual: boolean;
+  /** What the class shows besides the edge's type (null: no class set yet). */
+  near: boolean | null;
+  deadlock: boolean;
+  gen: number;
 }
 
 export function nodeText(n: GraphNode): string {
@@ -73,10 +102,13 @@ export class GraphView {
   private listNodes: GraphNode[] = [];
   /** The node list is sorted only when shown (sorting 5,000 labels on every update would cost more than the update). */
   private listStale = true;
-  /** Path strings by edge key, valid for the layout they were computed from. */
-  private pathCache = new Map<string, string>();
-  private pathCacheLayout: LayoutResult | null = null;
-  private structureSig = "";
+  private readonly nodeRecs = new Map<number, NodeRec>();
+  /** Drawn edges by their from-node (most nodes have one or two). */
+  private readonly edgeRecs = new Map<number, EdgeRec[]>();
+  /** Bumped per draw: records not seen in a draw are removed. */
+  private gen = 0;
+  private inCycle = new Set<number>();
+  private forceLayout = true;
   private lastLayoutAt = 0;
   private deferred: number | null = null;
   private visible = false;
@@ -118,7 +150,7 @@ export class GraphView {
       "Re-layout",
       () => {
         this.layoutEngine.resetPacking();
-        this.structureSig = "";
+        this.forceLayout = true;
         this.needFit = true;
         this.render(true);
       },
@@ -249,38 +281,39 @@ export class GraphView {
       maxNodes: MAX_NODES,
       ...(focus ? { roots: [sel], depth: 2 } : {}),
     });
-    // Lay out again only when the structure changed (states alone keep every position).
-    const sig = structureSignature(g);
+    // The layout is incremental (only changed components are placed again), so it runs on every
+    // update, unless the last one was expensive and the graph is still changing (then in a moment).
     const now = performance.now();
-    if (force || sig !== this.structureSig || this.lay === null) {
-      const big = g.nodes.length > 1500;
-      if (!force && big && this.lay !== null && now - this.lastLayoutAt < BIG_RELAYOUT_MS) {
-        // A big graph that keeps changing: draw the new states now, the new structure in a moment.
-        if (this.deferred === null) {
-          this.deferred = window.setTimeout(
-            () => {
-              this.deferred = null;
-              this.dirty = true;
-              if (this.visible) this.render(false);
-            },
-            BIG_RELAYOUT_MS - (now - this.lastLayoutAt),
-          );
-        }
-        this.graph = mergeKnown(g, this.lay);
-      } else {
-        const t0 = performance.now();
-        this.lay = this.layoutEngine.layout(g);
-        this.lastLayoutMs = performance.now() - t0;
-        // For the benchmark (bench/webview-bench.ts) and for anyone wondering why a big graph is slow.
-        this.el.dataset.layoutMs = this.lastLayoutMs.toFixed(1);
-        this.el.dataset.layoutNodes = String(g.nodes.length);
-        this.el.dataset.layoutComponents = String(this.lay.components);
-        this.el.dataset.layoutComputed = String(this.lay.computed);
-        this.lastLayoutAt = performance.now();
-        this.structureSig = sig;
-        this.graph = g;
+    if (
+      !force &&
+      !this.forceLayout &&
+      this.lay !== null &&
+      this.lastLayoutMs > LAYOUT_BUDGET_MS &&
+      now - this.lastLayoutAt < BIG_RELAYOUT_MS
+    ) {
+      if (this.deferred === null) {
+        this.deferred = window.setTimeout(
+          () => {
+            this.deferred = null;
+            this.dirty = true;
+            if (this.visible) this.render(false);
+          },
+          BIG_RELAYOUT_MS - (now - this.lastLayoutAt),
+        );
       }
+      this.graph = mergeKnown(g, this.lay);
     } else {
+      this.forceLayout = false;
+      const t0 = performance.now();
+      this.lay = this.layoutEngine.layout(g);
+      this.lastLayoutMs = performance.now() - t0;
+      // For the benchmark (bench/webview-bench.ts) and for anyone wondering why a big graph is slow.
+      this.el.dataset.layoutMs = this.lastLayoutMs.toFixed(1);
+      this.el.dataset.layoutNodes = String(g.nodes.length);
+      this.el.dataset.layoutComponents = String(this.lay.components);
+      this.el.dataset.layoutComputed = String(this.lay.computed);
+      this.el.dataset.layoutPlaced = String(this.lay.placed);
+      this.lastLayoutAt = performance.now();
       this.graph = g;
     }
     const shown = this.graph!;
@@ -302,136 +335,158 @@ export class GraphView {
   private draw(): void {
     const g = this.graph!;
     const lay = this.lay!;
-    const cycles = this.store.deadlocks();
+    const gen = ++this.gen;
     const inCycle = new Set<number>();
-    for (const c of cycles) {
+    for (const c of this.store.deadlocks()) {
       for (const t of c.tasks) inCycle.add(t);
       for (const v of c.via) if (v !== null) inCycle.add(v);
     }
+    this.inCycle = inCycle;
+    const near = this.nearSelection();
+    const selId = this.store.selected;
+
+    // Nodes. Elements remember what they show: an update rewrites only what changed, so a
+    // state change on a big graph does not rewrite thousands of attributes. The elements of
+    // nodes that are gone are given to new ones (a task moving on to its next sleep future).
+    for (const n of g.nodes) {
+      const r = this.nodeRecs.get(n.id);
+      if (r !== undefined && lay.nodes.has(n.id)) r.gen = gen;
+    }
+    const spare: NodeRec[] = [];
+    for (const [id, r] of this.nodeRecs) {
+      if (r.gen !== gen) {
+        spare.push(r);
+        this.nodeRecs.delete(id);
+      }
+    }
+    const added = document.createDocumentFragment();
+    for (const n of g.nodes) {
+      const p = lay.nodes.get(n.id);
+      if (p === undefined) continue;
+      let r = this.nodeRecs.get(n.id);
+      if (r === undefined) {
+        r = spare.pop();
+        if (r === undefined) {
+          r = newNodeRec();
+          added.appendChild(r.g);
+        }
+        r.n = null;
+        r.gen = gen;
+        this.nodeRecs.set(n.id, r);
+      }
+      const o = r.n;
+      const op = r.p;
+      if (op === null || op.x !== p.x || op.y !== p.y || op.w !== p.w) {
+        r.g.setAttribute("transform", `translate(${p.x - p.w / 2},${p.y - p.h / 2})`);
+      }
+      if (op === null || op.w !== p.w || op.h !== p.h) {
+        r.rect.setAttribute("width", String(p.w));
+        r.rect.setAttribute("height", String(p.h));
+        r.text.setAttribute("y", String(p.h / 2));
+      }
+      r.p = p;
+      if (o !== n) {
+        if (o === null || o.id !== n.id || o.type !== n.type || o.kind !== n.kind || o.label !== n.label) {
+          r.g.setAttribute("data-id", String(n.id));
+          r.g.setAttribute("data-type", n.type);
+          r.g.setAttribute("data-kind", n.kind);
+          r.rect.setAttribute("rx", n.type === "task" ? "4" : n.type === "queue" || n.type === "sync" ? "2" : "12");
+          r.text.textContent = truncate(TYPE_GLYPH[n.type] + nodeText(n), p.w);
+        }
+        if (
+          o === null ||
+          o.id !== n.id ||
+          o.type !== n.type ||
+          o.kind !== n.kind ||
+          o.label !== n.label ||
+          o.state !== n.state
+        ) {
+          r.g.setAttribute("data-state", n.state);
+          r.title.textContent = `${nodeText(n)} — ${n.type}${n.type === "task" ? "" : ` ${n.kind}`} #${n.id}${n.state ? `, ${n.state}` : ""}`;
+        }
+        r.n = n;
+        if (o === null || o.type !== n.type || o.state !== n.state) r.clsStale = true;
+      }
+      setNodeClass(r, selId, near, inCycle);
+    }
+    this.nodesG.node()!.appendChild(added);
+    for (const r of spare) r.g.remove();
+
+    // Edges. Pairs that await each other (a wait-for cycle of two) are drawn as two arcs, not one line twice.
     const ui = this.store.ui;
     const lineGen = line<[number, number]>().curve(curveBasis);
-    const edges: EdgeDatum[] = [];
-    // Pairs that await each other (a wait-for cycle of two): drawn as two arcs, not one line twice.
-    if (this.pathCacheLayout !== lay) {
-      this.pathCache = new Map();
-      this.pathCacheLayout = lay;
-    }
-    const layoutPairs = new Set(g.edges.filter(isLayoutEdge).map((e) => `${e.from}>${e.to}`));
-    const mutual = new Set([...layoutPairs].filter((k) => layoutPairs.has(k.split(">").reverse().join(">"))));
+    const addedEdges = document.createDocumentFragment();
     for (const e of g.edges) {
       if (e.type === "created-by" && !ui.createdBy) continue;
       const a = lay.nodes.get(e.from);
       const b = lay.nodes.get(e.to);
       if (a === undefined || b === undefined) continue;
-      const key = `${e.from}>${e.to}>${e.type}`;
-      const deadlock = inCycle.has(e.from) && inCycle.has(e.to) && e.type !== "created-by";
-      let d = this.pathCache.get(key);
-      if (d !== undefined) {
-        edges.push({ key, e, d, deadlock });
-        continue;
+      let list = this.edgeRecs.get(e.from);
+      let r = list?.find((x) => x.e.to === e.to && x.e.type === e.type);
+      if (r === undefined) {
+        const path = document.createElementNS(SVG_NS, "path");
+        path.setAttribute("data-from", String(e.from));
+        path.setAttribute("data-to", String(e.to));
+        path.setAttribute("data-type", e.type);
+        r = { path, e, a: null, b: null, route: undefined, mutual: false, near: null, deadlock: false, gen };
+        if (list === undefined) this.edgeRecs.set(e.from, (list = []));
+        list.push(r);
+        addedEdges.appendChild(path);
       }
-      if (e.type === "created-by") d = createdByCurve(a, b);
-      else if (mutual.has(`${e.to}>${e.from}`)) d = mutualCurve(a, b, e.from < e.to);
-      else {
-        const pts = lay.routes.get(`${e.from}>${e.to}`);
-        d = lineGen(pts === undefined ? connector(a, b) : clip(pts, a, b)) ?? "";
+      r.e = e;
+      r.gen = gen;
+      const mutual = e.type !== "created-by" && isLayoutEdge(e) && (lay.out.get(e.to)?.includes(e.from) ?? false);
+      // Endpoints placed as before (the same objects: their component was not placed again): same path.
+      if (r.a !== a || r.b !== b || r.mutual !== mutual) {
+        const route = e.type === "created-by" || mutual ? undefined : lay.routes.get(`${e.from}>${e.to}`);
+        if (r.a === null || !samePlace(r.a, a) || !samePlace(r.b!, b) || r.route !== route || r.mutual !== mutual) {
+          const d =
+            e.type === "created-by"
+              ? createdByCurve(a, b)
+              : mutual
+                ? mutualCurve(a, b, e.from < e.to)
+                : (lineGen(route === undefined ? connector(a, b) : clip(route, a, b)) ?? "");
+          r.path.setAttribute("d", d);
+        }
+        r.a = a;
+        r.b = b;
+        r.route = route;
+        r.mutual = mutual;
       }
-      this.pathCache.set(key, d);
-      edges.push({ key, e, d, deadlock });
+      setEdgeClass(r, selId, inCycle);
     }
-    // Elements remember what they show (`lsKey`): an update touches only what changed, so
-    // a state change on a big graph does not rewrite thousands of attributes.
-    this.edgesG
-      .selectAll<SVGPathElement, EdgeDatum>("path.edge")
-      .data(edges, (d) => d.key)
-      .join("path")
-      .each(function (d) {
-        const el = this as SVGPathElement & { lsKey?: string };
-        const cls = `edge e-${d.e.type}${d.deadlock ? " deadlock" : ""}`;
-        const key = `${cls}|${d.d}`;
-        if (el.lsKey === key) return;
-        el.lsKey = key;
-        el.setAttribute("class", cls);
-        el.setAttribute("data-from", String(d.e.from));
-        el.setAttribute("data-to", String(d.e.to));
-        el.setAttribute("data-type", d.e.type);
-        el.setAttribute("d", d.d);
-        el.setAttribute(
-          "marker-end",
-          d.deadlock
-            ? "url(#ls-arrow-deadlock)"
-            : d.e.type === "created-by"
-              ? "url(#ls-arrow-created)"
-              : "url(#ls-arrow)",
-        );
-      });
-
-    const nodes = g.nodes.filter((n) => lay.nodes.has(n.id));
-    this.nodesG
-      .selectAll<SVGGElement, GraphNode>("g.node")
-      .data(nodes, (d) => d.id)
-      .join((enter) => {
-        const ge = enter.append("g").attr("class", "node");
-        ge.append("rect");
-        ge.append("text").attr("class", "label").attr("x", 8).attr("dy", "0.35em");
-        ge.append("title");
-        return ge;
-      })
-      .each(function (d) {
-        const el = this as SVGGElement & { lsKey?: string };
-        const p = lay.nodes.get(d.id)!;
-        const key = `${p.x},${p.y},${p.w},${p.h}|${d.type}|${d.kind}|${d.state}|${d.label}`;
-        if (el.lsKey === key) return;
-        el.lsKey = key;
-        el.setAttribute("data-id", String(d.id));
-        el.setAttribute("data-type", d.type);
-        el.setAttribute("data-kind", d.kind);
-        el.setAttribute("data-state", d.state);
-        el.setAttribute("transform", `translate(${p.x - p.w / 2},${p.y - p.h / 2})`);
-        const rect = el.firstElementChild as SVGRectElement;
-        rect.setAttribute("width", String(p.w));
-        rect.setAttribute("height", String(p.h));
-        rect.setAttribute("rx", d.type === "task" ? "4" : d.type === "queue" || d.type === "sync" ? "2" : "12");
-        const text = rect.nextElementSibling as SVGTextElement;
-        text.setAttribute("y", String(p.h / 2));
-        text.textContent = truncate(TYPE_GLYPH[d.type] + nodeText(d), p.w);
-        (text.nextElementSibling as SVGTitleElement).textContent =
-          `${nodeText(d)} — ${d.type}${d.type === "task" ? "" : ` ${d.kind}`} #${d.id}${d.state ? `, ${d.state}` : ""}`;
-      });
-    this.restyle(inCycle);
+    this.edgesG.node()!.appendChild(addedEdges);
+    for (const [from, list] of this.edgeRecs) {
+      let k = 0;
+      for (const r of list) {
+        if (r.gen === gen) list[k++] = r;
+        else r.path.remove();
+      }
+      list.length = k;
+      if (k === 0) this.edgeRecs.delete(from);
+    }
   }
 
-  /** Classes that depend on the selection (and state): cheap, no layout. */
-  private restyle(inCycle?: Set<number>): void {
-    const g = this.graph;
-    if (g === null) return;
-    const selId = this.store.selected;
+  /** The ids linked to the selection by an edge of the shown graph. */
+  private nearSelection(): Set<number> {
     const near = new Set<number>();
-    if (selId !== null) {
-      for (const e of g.edges) {
+    const selId = this.store.selected;
+    if (selId !== null && this.graph !== null) {
+      for (const e of this.graph.edges) {
         if (e.from === selId) near.add(e.to);
         if (e.to === selId) near.add(e.from);
       }
     }
-    const cyc =
-      inCycle ??
-      new Set(
-        this.nodesG
-          .selectAll<SVGGElement, GraphNode>("g.node.deadlock")
-          .data()
-          .map((d) => d.id),
-      );
-    this.nodesG.selectAll<SVGGElement, GraphNode>("g.node").each(function (d) {
-      const cls = `node t-${d.type} st-${d.state.replace(/[^a-z]/g, "") || "none"}${d.id === selId ? " selected" : ""}${near.has(d.id) ? " near" : ""}${cyc.has(d.id) ? " deadlock" : ""}`;
-      if (this.getAttribute("class") !== cls) {
-        this.setAttribute("class", cls);
-        this.setAttribute("aria-selected", String(d.id === selId));
-      }
-    });
-    this.edgesG.selectAll<SVGPathElement, EdgeDatum>("path.edge").each(function (d) {
-      const near = selId !== null && (d.e.from === selId || d.e.to === selId);
-      if (this.classList.contains("near") !== near) this.classList.toggle("near", near);
-    });
+    return near;
+  }
+
+  /** Classes that depend on the selection: cheap, no layout, no path. */
+  private restyle(): void {
+    if (this.graph === null) return;
+    const selId = this.store.selected;
+    const near = this.nearSelection();
+    for (const r of this.nodeRecs.values()) setNodeClass(r, selId, near, this.inCycle);
+    for (const list of this.edgeRecs.values()) for (const r of list) setEdgeClass(r, selId, this.inCycle);
     this.renderList();
   }
 
@@ -453,7 +508,7 @@ export class GraphView {
     let maxX = -Infinity;
     let maxY = -Infinity;
     for (const p of lay.nodes.values()) {
-      if (this.graph !== null && !this.graph.nodes.some((n) => n.id === p.id) && lay.nodes.size < 2000) continue;
+      if (this.graph !== null && !this.nodeRecs.has(p.id)) continue;
       minX = Math.min(minX, p.x - p.w / 2);
       maxX = Math.max(maxX, p.x + p.w / 2);
       minY = Math.min(minY, p.y - p.h / 2);
@@ -592,14 +647,52 @@ export class GraphView {
   }
 }
 
-/** Nodes and structural edges as a string: equal strings, equal layout. */
-function structureSignature(g: AwaitGraph): string {
-  const parts: string[] = [];
-  for (const n of g.nodes) parts.push(`${n.id}:${n.type}`);
-  parts.push("|");
-  for (const e of g.edges) if (isLayoutEdge(e)) parts.push(`${e.from}>${e.to}`);
-  return parts.join(",");
+function newNodeRec(): NodeRec {
+  const g = document.createElementNS(SVG_NS, "g");
+  const rect = document.createElementNS(SVG_NS, "rect");
+  const text = document.createElementNS(SVG_NS, "text");
+  text.setAttribute("class", "label");
+  text.setAttribute("x", "8");
+  text.setAttribute("dy", "0.35em");
+  const title = document.createElementNS(SVG_NS, "title");
+  g.append(rect, text, title);
+  return { g, rect, text, title, n: null, p: null, sel: false, near: false, deadlock: false, clsStale: true, gen: 0 };
 }
+
+/** Sets the node's class when its state, type, selection, neighbourhood or deadlock flag changed. */
+function setNodeClass(r: NodeRec, selId: number | null, near: Set<number>, inCycle: Set<number>): void {
+  const n = r.n!;
+  const sel = n.id === selId;
+  const nr = near.has(n.id);
+  const dl = inCycle.has(n.id);
+  if (sel === r.sel && nr === r.near && dl === r.deadlock && !r.clsStale) return;
+  r.clsStale = false;
+  r.sel = sel;
+  r.near = nr;
+  r.deadlock = dl;
+  r.g.setAttribute(
+    "class",
+    `node t-${n.type} st-${n.state.replace(/[^a-z]/g, "") || "none"}${sel ? " selected" : ""}${nr ? " near" : ""}${dl ? " deadlock" : ""}`,
+  );
+  r.g.setAttribute("aria-selected", String(sel));
+}
+
+function setEdgeClass(r: EdgeRec, selId: number | null, inCycle: Set<number>): void {
+  const e = r.e;
+  const deadlock = inCycle.has(e.from) && inCycle.has(e.to) && e.type !== "created-by";
+  const near = selId !== null && (e.from === selId || e.to === selId);
+  if (near === r.near && deadlock === r.deadlock) return;
+  r.near = near;
+  r.deadlock = deadlock;
+  r.path.setAttribute("class", `edge e-${e.type}${deadlock ? " deadlock" : ""}${near ? " near" : ""}`);
+  r.path.setAttribute(
+    "marker-end",
+    deadlock ? "url(#ls-arrow-deadlock)" : e.type === "created-by" ? "url(#ls-arrow-created)" : "url(#ls-arrow)",
+  );
+}
+
+const samePlace = (a: PlacedNode, b: PlacedNode): boolean =>
+  a === b || (a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h);
 
 /** While a big graph's new layout is deferred: its nodes and edges that the old layout placed. */
 function mergeKnown(g: AwaitGraph, lay: LayoutResult): AwaitGraph {
