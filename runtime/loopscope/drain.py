@@ -16,7 +16,7 @@ import threading
 import traceback
 
 from . import _protocol as P
-from . import hooks
+from . import gcguard, hooks
 from . import recorder as R
 from .safe_repr import safe_repr, safe_str
 
@@ -122,9 +122,11 @@ class Drainer:
             s.wake.wait(0.05)
             s.wake.clear()
             try:
-                self.drain_once()
-                for tick in self.ticks:
-                    tick()
+                with gcguard.hold:  # the program's collections stay on its threads
+                    self.drain_once()
+                    for tick in self.ticks:
+                        tick()
+                gcguard.release_if_stale()
             except Exception:
                 s.internal_error("drain: %s" % (sys.exc_info()[1],), traceback.format_exc())
                 hooks.uninstall()

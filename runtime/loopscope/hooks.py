@@ -24,6 +24,7 @@ import threading
 import traceback
 from asyncio import base_events, events, futures, locks, queues, tasks
 
+from . import gcguard
 from . import recorder as R
 from .recorder import FutRef
 from .safe_repr import exception_message, plain_repr, plain_str
@@ -49,6 +50,10 @@ _park = None  # control.park(loop, st, reason), set by control.py
 # The debugger's loop-event hooks (task created / cancelled / done), set by
 # debugger.py only while a debugger wants them: None costs one global read.
 debug_hooks = None
+# Set by gcguard when the drain thread kept automatic collection off past the
+# threshold: the next loop iteration turns it back on, so the collection (and
+# the program's finalizers) run on the loop thread.
+gc_release_requested = False
 
 
 class Task(_CTask):
@@ -196,6 +201,8 @@ def _run_once(self):
         st.thread_name = threading.current_thread().name
     if pause_requested:
         _park(self, st, "pause")
+    if gc_release_requested:
+        gcguard.release_on_loop_thread()
 
     sched_count = len(self._scheduled)
     if (
