@@ -354,6 +354,9 @@ export function deadlockCycles(m: ModelReader): DeadlockCycle[] {
   let stamp = 0;
   for (const t of m.tasks.values()) {
     if (FINISHED.has(t.state) || t.awaitingId === null) continue;
+    // The common case, a task awaiting a plain future (a sleep): no task behind it.
+    const f0 = m.futures.get(t.awaitingId);
+    if (f0 !== undefined && (f0.state !== "pending" || (f0.children.length === 0 && f0.owner === null))) continue;
     const out: { to: number; via: number | null }[] = [];
     const here = ++stamp;
     const visit = (id: number, via: number | null): void => {
