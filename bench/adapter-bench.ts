@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { LineSplitter } from "../extension/src/adapter/runtimeChannel";
 import type { ModelDelta } from "../model/index";
 import { LoopModel } from "../model/index";
-import { validateMessage, type WireMessage } from "../protocol/index";
+import { parseWireLine, type WireMessage } from "../protocol/index";
 
 const REPO = process.env["LOOPSCOPE_REPO"] ?? process.cwd();
 const PYTHON = process.env["LOOPSCOPE_BENCH_PYTHON"] ?? "python3";
@@ -75,8 +75,8 @@ function ingest(trace: string): Ingest {
     const messages: WireMessage[] = [];
     let lastDelta = performance.now();
     const t0 = performance.now();
-    const splitter = new LineSplitter((line) => {
-      const v = validateMessage(JSON.parse(line));
+    const splitter = new LineSplitter((bytes, start, end) => {
+      const v = parseWireLine(bytes, start, end);
       if (!v.ok) throw new Error(v.error);
       messages.push(v.msg);
       model.apply(v.msg);

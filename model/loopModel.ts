@@ -120,6 +120,8 @@ class TaskRec {
   statMark = 0;
   /** Included in a delta or snapshot: a view may hold it, so its eviction is reported. */
   sent = false;
+  /** Evicted: no longer in the model (change lists hold records, and skip these). */
+  gone = false;
   constructor(
     readonly id: number,
     public loop: number,
@@ -142,6 +144,8 @@ class FutureRec {
   mark = 0;
   /** Included in a delta or snapshot: a view may hold it, so its eviction is reported. */
   sent = false;
+  /** Evicted: no longer in the model (change lists hold records, and skip these). */
+  gone = false;
   constructor(readonly id: number) {}
 }
 
@@ -369,10 +373,10 @@ export class LoopModel implements ModelReader {
   private timelineFrom = 0;
   /** Stamp of the current change window (records with mark === epoch are listed). */
   private epoch = 1;
-  private dTasks: number[] = [];
+  private dTasks: TaskRec[] = [];
   /** Tasks whose step figures changed (see ModelDelta.taskStats). */
-  private dStats: number[] = [];
-  private dFutures: number[] = [];
+  private dStats: TaskRec[] = [];
+  private dFutures: FutureRec[] = [];
   private readonly dQueues = new Set<number>();
   private readonly dSyncs = new Set<number>();
   private readonly dLoops = new Set<number>();
@@ -392,7 +396,7 @@ export class LoopModel implements ModelReader {
     this.evictedTasks = new RecentIds(c.evictedMemory);
     this.evictedFutures = new RecentIds(c.evictedMemory);
     this.tracking = c.trackChanges;
-    if (this.tracking) this.timeline.log = [];
+    if (this.tracking) this.timeline.keepOps();
   }
 
   // ---- read access (ModelReader) -------------------------------------------------
@@ -870,7 +874,7 @@ export class LoopModel implements ModelReader {
       timeline.appendTo(t.ring ?? (t.ring = timeline.ringFor(id)), id, start, end);
       if (this.tracking && t.statMark !== this.epoch) {
         t.statMark = this.epoch;
-        this.dStats.push(id);
+        this.dStats.push(t);
       }
       if (end >= lastEnd) {
         lastEnd = end;
@@ -1006,6 +1010,7 @@ export class LoopModel implements ModelReader {
     }
     this.timeline.drop(id);
     this.evictedTasks.add(id);
+    t.gone = true;
     if (this.tracking && t.sent) this.rTasks.push(id);
   }
 
@@ -1186,6 +1191,7 @@ export class LoopModel implements ModelReader {
     this.counts.futuresEvicted[f.state]++;
     if (f.awaitedBy !== null && idSize(f.awaitedBy) > 0) this.orphans.set(id, new Set(f.awaitedBy));
     this.evictedFutures.add(id);
+    f.gone = true;
     if (this.tracking && f.sent) this.rFutures.push(id);
   }
 
@@ -1333,13 +1339,13 @@ export class LoopModel implements ModelReader {
   private dirtyTask(t: TaskRec): void {
     if (this.tracking && t.mark !== this.epoch) {
       t.mark = this.epoch;
-      this.dTasks.push(t.id);
+      this.dTasks.push(t);
     }
   }
   private dirtyFuture(f: FutureRec): void {
     if (this.tracking && f.mark !== this.epoch) {
       f.mark = this.epoch;
-      this.dFutures.push(f.id);
+      this.dFutures.push(f);
     }
   }
   private dirtyQueue(id: number): void {
@@ -1355,15 +1361,16 @@ export class LoopModel implements ModelReader {
   /** Stops tracking until the next takeDelta, which will carry a full snapshot. */
   private checkOverflow(): void {
     const cap = this.config.maxPendingChanges;
-    const log = this.timeline.log;
+    const tl = this.timeline;
     if (
-      (log !== null && log.length / 3 > cap) ||
+      tl.pendingOps > cap ||
+      tl.opsLost ||
       this.dTasks.length + this.dStats.length + this.dFutures.length > cap ||
       this.rTasks.length + this.rFutures.length + this.rQueues.size + this.rSyncs.size > cap
     ) {
       this.overflowed = true;
       this.tracking = false;
-      this.timeline.log = null;
+      tl.dropOps();
       this.clearChanges();
     }
   }
@@ -1395,7 +1402,7 @@ export class LoopModel implements ModelReader {
     if (this.overflowed) {
       this.overflowed = false;
       this.tracking = true;
-      this.timeline.log = [];
+      this.timeline.keepOps();
       this.timelineFrom = this.timeline.opSeq;
       const full = this.snapshotAt(seq);
       return {
@@ -1425,17 +1432,15 @@ export class LoopModel implements ModelReader {
       }
       return out;
     };
-    /** Records listed in this window and still present, each once (an id may be listed twice if re-created). */
+    /** Records listed in this window and still present, each once. */
     const epoch = this.epoch;
-    const pickMarked = <R extends { mark: number; sent: boolean }, V>(
-      ids: readonly number[],
-      map: ReadonlyMap<number, R>,
+    const pickMarked = <R extends { mark: number; sent: boolean; gone: boolean }, V>(
+      recs: readonly R[],
       view: (r: R) => V,
     ): V[] => {
       const out: V[] = [];
-      for (const id of ids) {
-        const r = map.get(id);
-        if (r !== undefined && r.mark === epoch) {
+      for (const r of recs) {
+        if (r.mark === epoch && !r.gone) {
           r.mark = 0;
           r.sent = true;
           out.push(view(r));
@@ -1445,30 +1450,33 @@ export class LoopModel implements ModelReader {
     };
     // Step figures of tasks not otherwise changed go compactly; a task no view
     // has yet gets its full view instead.
-    const taskStats: number[] = [];
-    const taskStatKinds: (string | null)[] = [];
-    for (const id of this.dStats) {
-      const t = this._tasks.get(id);
-      if (t === undefined || t.statMark !== epoch) continue;
+    // Sized for all of dStats up front (one allocation, no growing), cut to what was used.
+    const taskStats: number[] = new Array<number>(this.dStats.length * 7);
+    const taskStatKinds: (string | null)[] = new Array<string | null>(this.dStats.length);
+    let ns = 0;
+    for (const t of this.dStats) {
+      if (t.statMark !== epoch || t.gone) continue;
       t.statMark = 0;
       if (t.mark === epoch) continue; // a full view goes anyway
       if (!t.sent) {
         t.mark = epoch;
-        this.dTasks.push(id);
+        this.dTasks.push(t);
         continue;
       }
-      taskStats.push(
-        id,
-        t.steps,
-        t.busyNs,
-        Number.isNaN(t.firstStepNs) ? -1 : t.firstStepNs,
-        Number.isNaN(t.lastStepStartNs) ? -1 : t.lastStepStartNs,
-        Number.isNaN(t.lastStepEndNs) ? -1 : t.lastStepEndNs,
-        t.awaitingId ?? 0,
-      );
-      taskStatKinds.push(t.awaitingKind);
+      const k = ns * 7;
+      taskStats[k] = t.id;
+      taskStats[k + 1] = t.steps;
+      taskStats[k + 2] = t.busyNs;
+      taskStats[k + 3] = Number.isNaN(t.firstStepNs) ? -1 : t.firstStepNs;
+      taskStats[k + 4] = Number.isNaN(t.lastStepStartNs) ? -1 : t.lastStepStartNs;
+      taskStats[k + 5] = Number.isNaN(t.lastStepEndNs) ? -1 : t.lastStepEndNs;
+      taskStats[k + 6] = t.awaitingId ?? 0;
+      taskStatKinds[ns++] = t.awaitingKind;
     }
-    const log = this.timeline.log ?? [];
+    taskStats.length = ns * 7;
+    taskStatKinds.length = ns;
+    const timelineFrom = this.timelineFrom;
+    const ops = this.timeline.takeOps();
     const delta: ModelDelta = {
       v: MODEL_VERSION,
       seq,
@@ -1477,10 +1485,10 @@ export class LoopModel implements ModelReader {
       counts: this.getCounts(),
       sites: pick(this.dSites, this._sites, (s) => s),
       loops: pick(this.dLoops, this._loops, loopView),
-      tasks: pickMarked(this.dTasks, this._tasks, taskView),
+      tasks: pickMarked(this.dTasks, taskView),
       taskStats,
       taskStatKinds,
-      futures: pickMarked(this.dFutures, this._futures, futureView),
+      futures: pickMarked(this.dFutures, futureView),
       queues: pick(this.dQueues, this._queues, queueView),
       syncs: pick(this.dSyncs, this._syncs, syncView),
       removed: {
@@ -1489,11 +1497,10 @@ export class LoopModel implements ModelReader {
         queues: [...this.rQueues],
         syncs: [...this.rSyncs],
       },
-      timelineFrom: this.timelineFrom,
-      timeline: log,
+      timelineFrom,
+      timeline: ops,
     };
     this.timelineFrom = this.timeline.opSeq;
-    this.timeline.log = [];
     this.clearChanges();
     return delta;
   }

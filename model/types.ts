@@ -271,7 +271,10 @@ export interface ModelConfig {
   evictedMemory: number;
   /** Record changes for takeDelta(). Off for pure replay. */
   trackChanges: boolean;
-  /** Past this many pending removals or timeline ops, the next delta carries a full snapshot instead. */
+  /**
+   * Past this many pending removals or timeline ops — or more run slices than
+   * the timeline holds (`slicesTotal`) — the next delta carries a full snapshot instead.
+   */
   maxPendingChanges: number;
 }
 

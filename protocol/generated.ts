@@ -8,6 +8,14 @@ export const PROTOCOL_MINOR = 1;
 
 // ---- Shared types -------------------------------------------------------
 
+/**
+ * A packed int list (the `data: int[]` of a packed event). A plain array when
+ * built by hand or by JSON.parse; a Float64Array when read by
+ * protocol/wireLines.ts (the adapter's path: no JS array, no number objects).
+ * Read it by index and length only.
+ */
+export type PackedInts = number[] | Float64Array;
+
 export interface Frame {
   readonly file: string;
   readonly line: number;
@@ -260,7 +268,7 @@ export interface TaskRenamedEvent {
 export interface TaskStepsEvent {
   readonly kind: "task/steps";
   readonly loop: number;
-  readonly data: number[];
+  readonly data: PackedInts;
 }
 
 export interface TaskCancelRequestedEvent {
@@ -295,7 +303,7 @@ export interface TaskCreatedBatchEvent {
   readonly loop: number;
   readonly names: string[];
   readonly coros: string[];
-  readonly data: number[];
+  readonly data: PackedInts;
 }
 
 /**
@@ -305,7 +313,7 @@ export interface TaskCreatedBatchEvent {
  */
 export interface TaskDoneBatchEvent {
   readonly kind: "task/done-batch";
-  readonly data: number[];
+  readonly data: PackedInts;
   readonly results: string[];
 }
 
@@ -348,7 +356,7 @@ export interface FutureCreatedBatchEvent {
   readonly kind: "future/created-batch";
   readonly loop: number;
   readonly types: string[];
-  readonly data: number[];
+  readonly data: PackedInts;
 }
 
 /**
@@ -357,7 +365,7 @@ export interface FutureCreatedBatchEvent {
  */
 export interface FutureDoneBatchEvent {
   readonly kind: "future/done-batch";
-  readonly data: number[];
+  readonly data: PackedInts;
 }
 
 export interface QueueCreatedEvent {
@@ -801,6 +809,13 @@ function checkValue(value: unknown, spec: TypeSpec, path: string): string | null
     case "nullable":
       return value === null ? null : checkValue(value, spec.of, path);
     case "list": {
+      if (value instanceof Float64Array && spec.of.k === "int") {
+        // A packed list as protocol/wireLines.ts reads it.
+        for (let i = 0; i < value.length; i++) {
+          if (!Number.isInteger(value[i])) return `${path}[${i}]: expected int, got float`;
+        }
+        return null;
+      }
       if (!Array.isArray(value)) return `${path}: expected list, got ${jsonTypeOf(value)}`;
       if (spec.of.k === "int") {
         // The hot case (packed steps, futures): a tight loop; the path is built only for an error.

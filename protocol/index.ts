@@ -2,6 +2,7 @@
 // plus the hand-written helpers around them. Import the protocol from here.
 
 export * from "./generated";
+export { decodeLine, parseWireLine, type LineResult } from "./wireLines";
 import { PROTOCOL_VERSION } from "./generated";
 
 export type VersionCheck = { ok: true } | { ok: false; error: string };

@@ -190,10 +190,15 @@ function tsFieldTable(fields) {
   return `[\n${fields.map((f) => `    { name: "${f.name}", type: "${f.type}", optional: ${f.optional}, spec: ${tsSpec(f.spec)} },`).join("\n")}\n  ]`;
 }
 
+/** A packed int list (an event's `data: int[]`): read by the adapter's line parser straight into a Float64Array. */
+const isPacked = (f) => f.name === "data" && f.type === "int[]";
+
 function tsInterface(name, doc, kindLiteral, fields) {
   const lines = [];
   if (kindLiteral) lines.push(`  readonly kind: "${kindLiteral}";`);
-  for (const f of fields) lines.push(`  readonly ${f.name}${f.optional ? "?" : ""}: ${tsType(f.spec)};`);
+  for (const f of fields) {
+    lines.push(`  readonly ${f.name}${f.optional ? "?" : ""}: ${isPacked(f) ? "PackedInts" : tsType(f.spec)};`);
+  }
   return `${tsDoc(doc)}export interface ${name} {\n${lines.join("\n")}\n}\n`;
 }
 
@@ -209,6 +214,14 @@ export function generateTs(s) {
   out.push("");
   out.push("// ---- Shared types -------------------------------------------------------");
   out.push("");
+  out.push(`/**
+ * A packed int list (the \`data: int[]\` of a packed event). A plain array when
+ * built by hand or by JSON.parse; a Float64Array when read by
+ * protocol/wireLines.ts (the adapter's path: no JS array, no number objects).
+ * Read it by index and length only.
+ */
+export type PackedInts = number[] | Float64Array;
+`);
   for (const t of s.types) out.push(tsInterface(t.name, t.doc, null, t.fields));
   out.push("// ---- Messages (one JSON object per line on the TCP connection) -------------");
   out.push("");
@@ -301,6 +314,13 @@ function checkValue(value: unknown, spec: TypeSpec, path: string): string | null
     case "nullable":
       return value === null ? null : checkValue(value, spec.of, path);
     case "list": {
+      if (value instanceof Float64Array && spec.of.k === "int") {
+        // A packed list as protocol/wireLines.ts reads it.
+        for (let i = 0; i < value.length; i++) {
+          if (!Number.isInteger(value[i])) return \`\${path}[\${i}]: expected int, got float\`;
+        }
+        return null;
+      }
       if (!Array.isArray(value)) return \`\${path}: expected list, got \${jsonTypeOf(value)}\`;
       if (spec.of.k === "int") {
         // The hot case (packed steps, futures): a tight loop; the path is built only for an error.

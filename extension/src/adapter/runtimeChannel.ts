@@ -11,6 +11,8 @@ import { randomBytes, timingSafeEqual } from "node:crypto";
 import * as net from "node:net";
 import {
   checkHello,
+  decodeLine,
+  parseWireLine,
   PROTOCOL_VERSION,
   validateMessage,
   type ControlResponseMessage,
@@ -39,42 +41,53 @@ interface Pending {
   readonly timer: NodeJS.Timeout;
 }
 
-/** Splits a byte stream into lines; keeps partial lines between chunks. */
+/**
+ * Splits a byte stream into lines, handed on as byte ranges (no string is
+ * made here: protocol/wireLines.ts reads the bytes). A line inside one chunk
+ * is a range of that chunk; one spread over chunks is copied together once.
+ * The range is only valid during the call.
+ */
 export class LineSplitter {
   private parts: Buffer[] = [];
   private size = 0;
+  /** Dropping the rest of a line longer than MAX_LINE, up to its newline. */
+  private skipping = false;
   /** Lines dropped for being longer than MAX_LINE. */
   overlong = 0;
 
-  constructor(private readonly onLine: (line: string) => void) {}
+  constructor(private readonly onLine: (bytes: Buffer, start: number, end: number) => void) {}
 
   push(chunk: Buffer): void {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);
       if (nl < 0) break;
-      let line: string;
-      if (this.size === 0) {
-        line = chunk.toString("utf8", start, nl);
-      } else {
-        this.parts.push(chunk.subarray(start, nl));
-        line = Buffer.concat(this.parts, this.size + nl - start).toString("utf8");
+      const from = start;
+      start = nl + 1;
+      if (this.skipping || this.size + nl - from > MAX_LINE) {
+        this.overlong++;
+        this.skipping = false;
         this.parts = [];
         this.size = 0;
-      }
-      start = nl + 1;
-      if (line.length > MAX_LINE) {
-        this.overlong++;
         continue;
       }
-      this.onLine(line);
+      if (this.size === 0) {
+        this.onLine(chunk, from, nl);
+      } else {
+        this.parts.push(chunk.subarray(from, nl));
+        const line = Buffer.concat(this.parts, this.size + nl - from);
+        this.parts = [];
+        this.size = 0;
+        this.onLine(line, 0, line.length);
+      }
     }
-    if (start < chunk.length) {
+    if (start < chunk.length && !this.skipping) {
       const rest = chunk.subarray(start);
       if (this.size + rest.length > MAX_LINE) {
-        // A line without end in sight: drop what we have, keep counting until its newline.
+        // A line without end in sight: drop what we have, and the rest of it up to its newline.
         this.parts = [];
-        this.size = MAX_LINE + 1;
+        this.size = 0;
+        this.skipping = true;
         return;
       }
       this.parts.push(rest);
@@ -104,7 +117,7 @@ export class RuntimeChannel {
     readonly socket: net.Socket,
     private rest: Buffer = Buffer.alloc(0),
   ) {
-    this.splitter = new LineSplitter((line) => this.onLine(line));
+    this.splitter = new LineSplitter((bytes, start, end) => this.onLine(bytes, start, end));
     socket.setNoDelay(true);
     socket.pause();
   }
@@ -127,21 +140,16 @@ export class RuntimeChannel {
     return this.closedReason !== undefined;
   }
 
-  private onLine(line: string): void {
-    if (line.trim() === "") return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch (err) {
-      this.onMalformed(`not JSON (${(err as Error).message}): ${clip(line)}`);
+  private onLine(bytes: Buffer, start: number, end: number): void {
+    let i = start;
+    while (i < end && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0d)) i++;
+    if (i === end) return; // a blank line
+    const r = parseWireLine(bytes, start, end);
+    if (!r.ok) {
+      this.onMalformed(`${r.error}: ${clip(decodeLine(bytes, start, Math.min(end, start + 1024)))}`);
       return;
     }
-    const v = validateMessage(raw);
-    if (!v.ok) {
-      this.onMalformed(`${v.error}: ${clip(line)}`);
-      return;
-    }
-    const msg = v.msg;
+    const msg = r.msg;
     if (msg.kind === "control/response") {
       this.onResponse(msg);
       return;
