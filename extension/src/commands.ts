@@ -8,6 +8,7 @@ import { DEBUG_TYPE, launchForFile } from "./debug/configurations";
 import { COMMANDS } from "./ids";
 import type { LoopHub } from "./view/loopHub";
 import type { LoopViewProvider } from "./view/loopViewProvider";
+import { readSettings } from "./vscodeSettings";
 
 const isPython = (doc: vscode.TextDocument): boolean => doc.languageId === "python" || doc.uri.path.endsWith(".py");
 
@@ -70,7 +71,7 @@ async function openTrace(hub: LoopHub, provider: LoopViewProvider, arg: unknown)
     return;
   }
   try {
-    const trace = parseTrace(text);
+    const trace = parseTrace(text, { config: { finishedTaskRetention: readSettings().retainedFinishedTasks } });
     hub.showTrace(name, trace.model.snapshot());
     await provider.revealSidebar();
     if (trace.truncated) {

@@ -8,7 +8,18 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
-import { alive, Program, PY_VERSION, PYTHON, REPO, RUNTIME, withSession } from "./support";
+import {
+  alive,
+  episodes,
+  eventually,
+  Program,
+  PY_VERSION,
+  PYTHON,
+  REPO,
+  RUNTIME,
+  viewModel,
+  withSession,
+} from "./support";
 
 /** Starts a process that prints its port as its first line; resolves with it. */
 function startServer(
@@ -97,6 +108,39 @@ test("attach to a server that called loopscope.listen(): tasks, a breakpoint, th
     const code = await new Promise<number | null>((r) => server.proc.on("exit", (c) => r(c)));
     assert.equal(code, 0);
     assert.match(server.out(), /finished/);
+  } finally {
+    server.proc.kill("SIGKILL");
+  }
+});
+
+test("attach with slowCallbackThreshold: the debugger's threshold replaces the one the program listened with", async () => {
+  const p = new Program(`
+    import asyncio, sys, time, loopscope
+
+    host, port = loopscope.listen(0, token="t0ken", slow_callback_ms=500)
+    print(port, flush=True)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        while (await loop.run_in_executor(None, sys.stdin.readline)).strip() != "stop":
+            time.sleep(0.06)  # 60 ms: under the program's 500, over the debugger's 20
+            print("held", flush=True)
+
+    asyncio.run(main())
+  `);
+  const server = await startServer(PYTHON, [p.path], { ...process.env, PYTHONPATH: RUNTIME });
+  try {
+    await withSession(async (s) => {
+      await s.attach({ port: server.port, token: "t0ken", slowCallbackThreshold: 20 });
+      server.proc.stdin.write("block\n");
+      await eventually(() => server.out().includes("held"), "the program held its loop");
+      await eventually(() => episodes(viewModel(s)).length === 1, "one blocked-loop episode in the view");
+      const ep = episodes(viewModel(s))[0]!;
+      assert.ok(ep.durationNs >= 55e6 && ep.durationNs < 1e9, `${ep.durationNs} ns`);
+      await s.dc.disconnectRequest({});
+    });
+    server.proc.stdin.write("stop\n");
+    assert.equal(await new Promise<number | null>((r) => server.proc.on("exit", (c) => r(c))), 0);
   } finally {
     server.proc.kill("SIGKILL");
   }

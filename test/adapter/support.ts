@@ -2,12 +2,14 @@
 // hard-coded line numbers), and a DebugClient wrapper that records every event
 // so a test can wait for one that may already have arrived.
 
+import assert from "node:assert/strict";
 import { DebugClient } from "@vscode/debugadapter-testsupport";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LoopModel, ModelMirror, type BlockedEpisode, type ModelDelta } from "../../model/index";
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const ADAPTER = join(REPO, "dist/debugAdapter.js");
@@ -293,4 +295,20 @@ export function pyAtLeast(major: number, minor: number): boolean {
   const m = /^(\d+)\.(\d+)/.exec(PY_VERSION);
   if (!m) return true;
   return Number(m[1]) > major || (Number(m[1]) === major && Number(m[2]) >= minor);
+}
+
+/** The loop model as the extension's views see it so far: every loopscope/delta event folded. */
+export function viewModel(s: Session): ModelMirror {
+  const m = ModelMirror.fromSnapshot(new LoopModel().snapshot());
+  for (const t of s.events) {
+    if (t.event.event !== "loopscope/delta") continue;
+    const delta = (t.event.body as { delta: ModelDelta }).delta;
+    assert.ok(m.applyDelta(delta), `delta ${delta.seq} follows ${m.deltaSeq}`);
+  }
+  return m;
+}
+
+/** Every blocked-loop episode of every loop. */
+export function episodes(m: ModelMirror): BlockedEpisode[] {
+  return [...m.loops.values()].flatMap((l) => l.blocked);
 }

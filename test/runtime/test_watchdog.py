@@ -88,6 +88,58 @@ class Threshold(unittest.TestCase):
         self.assertEqual((proc.returncode, proc.stdout), (0, b"ran\n"), proc.stderr)
 
 
+class Inspect(unittest.TestCase):
+    """The watchdog's look at finished steps, on chunks as the drain takes them."""
+
+    def setUp(self):
+        from loopscope import recorder as R  # support put runtime/ on sys.path
+        from loopscope.watchdog import Watchdog
+
+        self.R = R
+        self.session = R.Session()
+        self.wd = Watchdog(self.session, 50)
+        self.loop = type("St", (), {"id": 7})()
+
+    def chunk(self, *steps):
+        """One loop chunk of (task, start ms, end ms) steps, times relative to now."""
+        now = self.R.now_ns() - self.session.origin_ns
+        flat = []
+        for task, a, b in steps:
+            flat += [task, now + int(a * 1e6), now + int(b * 1e6), 0]
+        return [(self.loop, flat, [], [], [])]
+
+    def blocked(self, chunks):
+        out = self.wd.inspect(chunks)
+        return [(ev[1], ev[3] // 1_000_000, ev[4]) for c in out if c[0] is None for ev in c[4]]
+
+    def test_steps_at_or_over_the_threshold_are_reported_with_their_span(self):
+        self.assertEqual(self.blocked(self.chunk((3, 0, 10), (4, 10, 70), (5, 70, 119.9), (6, 120, 170))), [(7, 60, 4), (7, 50, 6)])
+        self.assertEqual(self.blocked(self.chunk((3, 0, 49))), [])
+
+    def test_a_debugger_stop_inside_a_step_is_not_a_slow_callback(self):
+        self.wd.loop_paused(7)
+        self.wd.loop_resumed(7)
+        self.assertEqual(self.blocked(self.chunk((3, -5, 300))), [])
+        self.assertEqual(self.blocked(self.chunk((3, 10, 300))), [(7, 290, 3)], "a step after the stop")
+
+    def test_an_episode_seen_while_it_happened_is_not_reported_again(self):
+        now = self.R.now_ns()
+        self.wd.reported[7] = (now + 20_000_000, now + 20_000_000, 3, [])  # open: the check is reporting it
+        self.assertEqual(self.blocked(self.chunk((3, 0, 400))), [])
+        del self.wd.reported[7]
+        self.wd._episode_ended(7, now + 20_000_000, now + 420_000_000)  # closed by the check
+        self.assertEqual(self.blocked(self.chunk((3, 0, 400))), [])
+        self.assertEqual(self.blocked(self.chunk((3, 500, 600))), [(7, 100, 3)], "a later block is another episode")
+
+    def test_the_threshold_can_change_and_is_bounded(self):
+        self.wd.set_threshold(200)
+        self.assertEqual(self.blocked(self.chunk((3, 0, 150))), [])
+        for bad in (0, -1, "x", None, True, 4_000_000):
+            with self.assertRaises(ValueError):
+                self.wd.set_threshold(bad)
+        self.assertEqual(self.wd.threshold, 200)
+
+
 LISTENER = """
 import asyncio, sys, time, loopscope
 

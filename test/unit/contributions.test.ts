@@ -11,6 +11,8 @@ import ts from "typescript";
 import { COMMANDS, PANEL_TYPE, VIEW_ID } from "../../extension/src/ids";
 import { DEBUG_TYPE, initialConfigurations } from "../../extension/src/debug/configurations";
 import { SETTING_DEFAULTS, UPDATE_RATE_MAX, UPDATE_RATE_MIN } from "../../extension/src/settings";
+import { RETAINED_FINISHED_TASKS, SLOW_CALLBACK_MS } from "../../extension/src/adapter/config";
+import { DEFAULT_CONFIG } from "../../model/index";
 
 const REPO = join(import.meta.dirname, "../..");
 const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8"));
@@ -47,7 +49,7 @@ function schemaOf(checker: ts.TypeChecker, type: ts.Type): JsonSchema {
   throw new Error(`no JSON schema type for ${checker.typeToString(type)}`);
 }
 
-/** The members an interface declares itself (not those of DebugProtocol's base interfaces). */
+/** The members an interface declares, itself or in base interfaces of config.ts (not DebugProtocol's). */
 function ownMembers(name: string): Map<string, JsonSchema> {
   const file = join(REPO, "extension/src/adapter/config.ts");
   const program = ts.createProgram([file], {
@@ -59,17 +61,26 @@ function ownMembers(name: string): Map<string, JsonSchema> {
   });
   const checker = program.getTypeChecker();
   const source = program.getSourceFile(file)!;
-  let decl: ts.InterfaceDeclaration | undefined;
+  const local = new Map<string, ts.InterfaceDeclaration>();
   source.forEachChild((n) => {
-    if (ts.isInterfaceDeclaration(n) && n.name.text === name) decl = n;
+    if (ts.isInterfaceDeclaration(n)) local.set(n.name.text, n);
   });
-  assert.ok(decl, `interface ${name} in extension/src/adapter/config.ts`);
+  assert.ok(local.has(name), `interface ${name} in extension/src/adapter/config.ts`);
   const out = new Map<string, JsonSchema>();
-  for (const m of decl.members) {
-    if (!ts.isPropertySignature(m) || m.name === undefined) continue;
-    const sym = checker.getSymbolAtLocation(m.name)!;
-    out.set(sym.getName(), schemaOf(checker, checker.getTypeOfSymbolAtLocation(sym, m)));
-  }
+  const add = (decl: ts.InterfaceDeclaration): void => {
+    for (const h of decl.heritageClauses ?? []) {
+      for (const t of h.types) {
+        const base = ts.isIdentifier(t.expression) ? local.get(t.expression.text) : undefined;
+        if (base !== undefined) add(base);
+      }
+    }
+    for (const m of decl.members) {
+      if (!ts.isPropertySignature(m) || m.name === undefined) continue;
+      const sym = checker.getSymbolAtLocation(m.name)!;
+      out.set(sym.getName(), schemaOf(checker, checker.getTypeOfSymbolAtLocation(sym, m)));
+    }
+  };
+  add(local.get(name)!);
   return out;
 }
 
@@ -206,4 +217,27 @@ test("settings: package.json's defaults and bounds are the extension's", () => {
   }
   assert.equal(props["loopscope.updateRate"]!.minimum, UPDATE_RATE_MIN);
   assert.equal(props["loopscope.updateRate"]!.maximum, UPDATE_RATE_MAX);
+  assert.equal(props["loopscope.slowCallbackThreshold"]!.minimum, SLOW_CALLBACK_MS.min);
+  assert.equal(props["loopscope.slowCallbackThreshold"]!.maximum, SLOW_CALLBACK_MS.max);
+  assert.equal(props["loopscope.retainedFinishedTasks"]!.minimum, RETAINED_FINISHED_TASKS.min);
+  assert.equal(props["loopscope.retainedFinishedTasks"]!.maximum, RETAINED_FINISHED_TASKS.max);
+  // The retention's default is the one the loop model uses when nobody sets it.
+  assert.equal(SETTING_DEFAULTS.retainedFinishedTasks, DEFAULT_CONFIG.finishedTaskRetention);
+});
+
+test("the watch options' launch and attach attributes carry the settings' bounds and defaults", () => {
+  const attrs = debuggerContribution().configurationAttributes;
+  for (const request of ["launch", "attach"] as const) {
+    const props = attrs[request].properties as Record<string, JsonSchema & { minimum?: number; maximum?: number }>;
+    for (const [name, b] of [
+      ["slowCallbackThreshold", SLOW_CALLBACK_MS],
+      ["retainedFinishedTasks", RETAINED_FINISHED_TASKS],
+    ] as const) {
+      assert.deepEqual(
+        [props[name]!.default, props[name]!.minimum, props[name]!.maximum],
+        [b.default, b.min, b.max],
+        `${request}.${name}`,
+      );
+    }
+  }
 });

@@ -19,6 +19,18 @@ import {
 import { exitLine, sessionLabelOf } from "../../extension/src/debug/labels";
 import { InterpreterError, pythonOnPath, resolveInterpreter } from "../../extension/src/python/interpreter";
 import { parseSettings, SETTING_DEFAULTS } from "../../extension/src/settings";
+import { checkAttach, checkLaunch, type Checked } from "../../extension/src/adapter/config";
+import type { LoopscopeConfiguration } from "../../extension/src/debug/configurations";
+
+/** The adapter's check of a completed configuration, as { ok } or { ok, error }. */
+function checkOf(c: LoopscopeConfiguration): { ok: boolean; error?: string } {
+  const r: Checked<unknown> = c.request === "launch" ? checkLaunch(c) : checkAttach(c);
+  return r.ok ? { ok: true } : { ok: false, error: r.error };
+}
+
+function errorOf(r: Checked<unknown>): string {
+  return r.ok ? "(accepted)" : r.error;
+}
 import { EMPTY_STATE_COMMANDS, emptyStateHtml, resourceOrigins } from "../../extension/src/view/emptyState";
 import { LoopHub, statusText, type HubHost, type LiveSession, type ViewClient } from "../../extension/src/view/loopHub";
 
@@ -82,6 +94,51 @@ describe("configurations", () => {
     assert.match(!bad.ok ? bad.error : "", /"request": "launch" or "attach"/);
   });
 
+  test("completion fills slowCallbackThreshold and retainedFinishedTasks from the settings, launch and attach", () => {
+    const settings = { justMyCode: true, slowCallbackThreshold: 40, retainedFinishedTasks: 250 };
+    for (const raw of [
+      { type: "loopscope", request: "launch", name: "a", program: "p.py" },
+      { type: "loopscope", request: "attach", name: "b", port: 5679, token: "t" },
+    ]) {
+      const done = completeConfiguration(raw, settings);
+      assert.ok(done.ok);
+      assert.equal(done.config.slowCallbackThreshold, 40, raw.request);
+      assert.equal(done.config.retainedFinishedTasks, 250, raw.request);
+      assert.deepEqual(checkOf(done.config), { ok: true }, raw.request);
+    }
+    const own = completeConfiguration(
+      {
+        type: "loopscope",
+        request: "launch",
+        name: "c",
+        program: "p.py",
+        slowCallbackThreshold: 5,
+        retainedFinishedTasks: 0,
+      },
+      settings,
+    );
+    assert.ok(own.ok);
+    assert.deepEqual([own.config.slowCallbackThreshold, own.config.retainedFinishedTasks], [5, 0], "the user's own");
+  });
+
+  test("the adapter refuses watch options out of bounds, with the attribute's name", () => {
+    const launch = { program: "p.py" };
+    assert.match(
+      errorOf(checkLaunch({ ...launch, slowCallbackThreshold: 0 })),
+      /"slowCallbackThreshold" must be .* 1 to 60000/,
+    );
+    assert.match(
+      errorOf(checkLaunch({ ...launch, slowCallbackThreshold: "fast" as unknown as number })),
+      /slowCallbackThreshold/,
+    );
+    assert.match(
+      errorOf(checkAttach({ port: 1, token: "t", retainedFinishedTasks: -1 })),
+      /"retainedFinishedTasks" must be a whole number from 0 to 50000/,
+    );
+    assert.match(errorOf(checkAttach({ port: 1, token: "t", retainedFinishedTasks: 2.5 })), /retainedFinishedTasks/);
+    assert.equal(checkLaunch({ ...launch, slowCallbackThreshold: 60_000, retainedFinishedTasks: 50_000 }).ok, true);
+  });
+
   test("a session's label names the program, the module or host:port", () => {
     assert.equal(sessionLabelOf({ request: "launch", name: "n", program: "/a/b.py" }), "b.py");
     assert.equal(sessionLabelOf({ request: "launch", name: "n", program: "C:\\w\\c.py" }), "c.py");
@@ -103,6 +160,29 @@ describe("settings", () => {
     assert.equal(s(12), 12);
     assert.equal(s("fast"), SETTING_DEFAULTS.updateRate);
     assert.equal(parseSettings((k) => (k === "justMyCode" ? false : undefined)).justMyCode, false);
+  });
+
+  test("slowCallbackThreshold kept within 1..60000 ms, default 100", () => {
+    const s = (v: unknown): number =>
+      parseSettings((k) => (k === "slowCallbackThreshold" ? v : undefined)).slowCallbackThreshold;
+    assert.equal(SETTING_DEFAULTS.slowCallbackThreshold, 100);
+    assert.equal(s(0), 1);
+    assert.equal(s(-20), 1);
+    assert.equal(s(1e9), 60_000);
+    assert.equal(s(12.5), 12.5);
+    assert.equal(s(Number.NaN), 100);
+    assert.equal(s("50"), 100, "a string is not a number");
+  });
+
+  test("retainedFinishedTasks kept within 0..50000, whole, default the model's own retention", () => {
+    const s = (v: unknown): number =>
+      parseSettings((k) => (k === "retainedFinishedTasks" ? v : undefined)).retainedFinishedTasks;
+    assert.equal(SETTING_DEFAULTS.retainedFinishedTasks, new LoopModel().config.finishedTaskRetention);
+    assert.equal(s(-1), 0);
+    assert.equal(s(0), 0);
+    assert.equal(s(1e7), 50_000);
+    assert.equal(s(10.6), 11);
+    assert.equal(s(null), SETTING_DEFAULTS.retainedFinishedTasks);
   });
 });
 
@@ -234,6 +314,16 @@ function traceSource(name: string): { model: LoopModel; messages: WireMessage[] 
   return { model: new LoopModel(), messages };
 }
 
+/** A live session whose snapshot is the adapter-side model's; its other requests do nothing. */
+function fakeLive(model: LoopModel): LiveSession {
+  return {
+    snapshot: async () => model.snapshot(),
+    cancelTask: async () => undefined,
+    taskStack: async () => [],
+    revealTask: async () => ({ file: "f", line: 1 }),
+  };
+}
+
 function makeHub(): { hub: LoopHub; timers: ManualTimers; revealed: [string, number][]; warnings: string[] } {
   const timers = new ManualTimers();
   const revealed: [string, number][] = [];
@@ -296,6 +386,28 @@ describe("LoopHub", () => {
     assert.equal(s.ended, true);
     assert.equal(s.exitCode, 0);
     assert.equal(s.tasks.cancelled, 3, "the consumers were cancelled");
+  });
+
+  test("a session's retainedFinishedTasks: the views keep the finished tasks the adapter's model keeps", () => {
+    const { hub, timers } = makeHub();
+    const { messages } = traceSource("producer_consumer.jsonl");
+    const model = new LoopModel({ finishedTaskRetention: 2 });
+    hub.addLive("s1", "p", fakeLive(model), { finishedTaskRetention: 2 });
+    const v = new RecordingView();
+    hub.attach(v);
+    hub.receive(v, { v: VIEW_PROTOCOL_VERSION, kind: "ready" });
+    for (const m of messages) {
+      model.apply(m);
+      hub.delta("s1", model.takeDelta());
+    }
+    timers.fireAll();
+    const mirror = v.mirror();
+    assert.deepEqual(mirror.snapshot(), model.snapshot());
+    const finished = [...mirror.tasks.values()].filter((t) => !["pending", "running"].includes(t.state));
+    assert.equal(finished.length, 2, "two finished tasks kept in detail");
+    assert.equal(mirror.config.finishedTaskRetention, 2);
+    const evicted = Object.values(mirror.counts.tasksEvicted).reduce((a, b) => a + b, 0);
+    assert.ok(evicted >= 4, `the others summarised as counts (${evicted})`);
   });
 
   test("deltas reach the views at most updateRate times a second", () => {

@@ -3,8 +3,26 @@
 // `contributes.debuggers[].configurationAttributes` documents the same fields.
 
 import type { DebugProtocol } from "@vscode/debugprotocol";
+import { DEFAULT_CONFIG } from "../../../model/index";
 
-export interface LaunchConfig extends DebugProtocol.LaunchRequestArguments {
+/** `slowCallbackThreshold` in ms: its default and bounds (the loopscope.slowCallbackThreshold setting's too). */
+export const SLOW_CALLBACK_MS = Object.freeze({ default: 100, min: 1, max: 60_000 });
+/** `retainedFinishedTasks`: the loop model's own default (finishedTaskRetention), and bounds. */
+export const RETAINED_FINISHED_TASKS = Object.freeze({
+  default: DEFAULT_CONFIG.finishedTaskRetention,
+  min: 0,
+  max: 50_000,
+});
+
+/** What launch and attach share: how the loop is watched. */
+interface WatchOptions {
+  /** A callback holding the loop this many ms or longer is reported as blocking it (default 100). */
+  slowCallbackThreshold?: number;
+  /** Finished tasks kept in detail (the loop view, the Task scope) before they are summarised as counts (default 1000). */
+  retainedFinishedTasks?: number;
+}
+
+export interface LaunchConfig extends DebugProtocol.LaunchRequestArguments, WatchOptions {
   /** Python file to run (absolute, or relative to cwd). Either this or `module`. */
   program?: string;
   /** Module to run as `python -m module`. */
@@ -25,7 +43,7 @@ export interface LaunchConfig extends DebugProtocol.LaunchRequestArguments {
   viewEvents?: boolean;
 }
 
-export interface AttachConfig extends DebugProtocol.AttachRequestArguments {
+export interface AttachConfig extends DebugProtocol.AttachRequestArguments, WatchOptions {
   /** Default 127.0.0.1 (loopscope.listen() binds to loopback only). */
   host?: string;
   port?: number;
@@ -64,7 +82,21 @@ export function checkLaunch(raw: LaunchConfig): Checked<LaunchConfig> {
   if (raw.connectTimeout !== undefined && !(typeof raw.connectTimeout === "number" && raw.connectTimeout > 0)) {
     return { ok: false, error: '"connectTimeout" must be a positive number of milliseconds.' };
   }
-  return { ok: true, config: raw };
+  const watch = checkWatch(raw);
+  return watch === null ? { ok: true, config: raw } : { ok: false, error: watch };
+}
+
+const within = (x: unknown, b: { min: number; max: number }): boolean =>
+  typeof x === "number" && Number.isFinite(x) && x >= b.min && x <= b.max;
+
+/** What is wrong with the watch options, or null. */
+function checkWatch(raw: WatchOptions): string | null {
+  if (raw.slowCallbackThreshold !== undefined && !within(raw.slowCallbackThreshold, SLOW_CALLBACK_MS))
+    return `"slowCallbackThreshold" must be a number of milliseconds from ${SLOW_CALLBACK_MS.min} to ${SLOW_CALLBACK_MS.max}.`;
+  const kept = raw.retainedFinishedTasks;
+  if (kept !== undefined && !(within(kept, RETAINED_FINISHED_TASKS) && Number.isInteger(kept)))
+    return `"retainedFinishedTasks" must be a whole number from ${RETAINED_FINISHED_TASKS.min} to ${RETAINED_FINISHED_TASKS.max}.`;
+  return null;
 }
 
 export function checkAttach(raw: AttachConfig): Checked<AttachConfig> {
@@ -75,5 +107,6 @@ export function checkAttach(raw: AttachConfig): Checked<AttachConfig> {
     return { ok: false, error: 'Set "token" to the token the program passed to loopscope.listen(port, token=...).' };
   }
   if (raw.host !== undefined && !isStr(raw.host)) return { ok: false, error: '"host" must be a string.' };
-  return { ok: true, config: raw };
+  const watch = checkWatch(raw);
+  return watch === null ? { ok: true, config: raw } : { ok: false, error: watch };
 }

@@ -110,6 +110,8 @@ export interface ProgramSpec {
   readonly args: readonly string[];
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | null>>;
+  /** The runtime's slow-callback threshold in ms (its own default when absent). */
+  readonly slowCallbackMs?: number;
 }
 
 /** Where the program is, checked before anything starts. */
@@ -133,6 +135,7 @@ export function programEnv(spec: ProgramSpec): NodeJS.ProcessEnv {
 
 export function runtimeArgs(spec: ProgramSpec, port: number, token: string): string[] {
   const head = ["-m", "loopscope", "run", "--connect", `127.0.0.1:${port}`, "--token", token, "--hold"];
+  if (spec.slowCallbackMs !== undefined) head.push("--slow-callback-ms", String(spec.slowCallbackMs));
   if (spec.module) return [...head, "-m", spec.module, ...spec.args];
   return [...head, "--", spec.program ?? "", ...spec.args];
 }

@@ -37,7 +37,7 @@ export class LoopscopeConfigurationProvider implements vscode.DebugConfiguration
       }
       return launchForFile(doc.uri.fsPath);
     }
-    const done = completeConfiguration(config, { justMyCode: readSettings().justMyCode });
+    const done = completeConfiguration(config, readSettings());
     if (!done.ok) {
       void vscode.window.showErrorMessage(`Loopscope: ${done.error}`);
       return undefined;
@@ -51,7 +51,7 @@ export class LoopscopeConfigurationProvider implements vscode.DebugConfiguration
     config: vscode.DebugConfiguration,
   ): Promise<vscode.DebugConfiguration | null | undefined> {
     if (config.request !== "launch") return config;
-    const done = completeConfiguration(config, { justMyCode: readSettings().justMyCode });
+    const done = completeConfiguration(config, readSettings());
     if (!done.ok || done.config.request !== "launch") return config;
     const launch = done.config;
     const program = typeof launch.program === "string" ? launch.program : undefined;

@@ -14,9 +14,20 @@ export type LoopscopeLaunch = LaunchConfig & { type: string; request: "launch"; 
 export type LoopscopeAttach = AttachConfig & { type: string; request: "attach"; name: string };
 export type LoopscopeConfiguration = LoopscopeLaunch | LoopscopeAttach;
 
-/** The user's `loopscope.*` settings that shape a configuration. */
+/** The user's `loopscope.*` settings that shape a configuration (each fills the attribute of the same name). */
 export interface ConfigurationDefaults {
   readonly justMyCode: boolean;
+  readonly slowCallbackThreshold?: number;
+  readonly retainedFinishedTasks?: number;
+}
+
+/** Sets each attribute the configuration leaves out to the settings' value. */
+function fillDefaults(config: LoopscopeConfiguration, defaults: ConfigurationDefaults): void {
+  if (config.justMyCode === undefined) config.justMyCode = defaults.justMyCode;
+  if (config.slowCallbackThreshold === undefined && defaults.slowCallbackThreshold !== undefined)
+    config.slowCallbackThreshold = defaults.slowCallbackThreshold;
+  if (config.retainedFinishedTasks === undefined && defaults.retainedFinishedTasks !== undefined)
+    config.retainedFinishedTasks = defaults.retainedFinishedTasks;
 }
 
 /** The configuration F5 and "Debug current file" use for one Python file. */
@@ -67,11 +78,11 @@ export function completeConfiguration(
   if (request === "attach") {
     const config = { ...raw, type: DEBUG_TYPE, request, name } as LoopscopeAttach;
     if (config.host === undefined) config.host = "127.0.0.1";
-    if (config.justMyCode === undefined) config.justMyCode = defaults.justMyCode;
+    fillDefaults(config, defaults);
     return { ok: true, config };
   }
   const config = { ...raw, type: DEBUG_TYPE, request, name } as LoopscopeLaunch;
-  if (config.justMyCode === undefined) config.justMyCode = defaults.justMyCode;
+  fillDefaults(config, defaults);
   if (config.args === undefined) config.args = [];
   return { ok: true, config };
 }

@@ -65,7 +65,13 @@ export function registerSessions(context: vscode.ExtensionContext, hub: LoopHub)
   context.subscriptions.push(
     vscode.debug.onDidStartDebugSession((s) => {
       if (s.type !== DEBUG_TYPE) return;
-      hub.addLive(s.id, sessionLabelOf(s.configuration), liveSession(s));
+      const kept = (s.configuration as { retainedFinishedTasks?: unknown }).retainedFinishedTasks;
+      hub.addLive(
+        s.id,
+        sessionLabelOf(s.configuration),
+        liveSession(s),
+        Number.isInteger(kept) && (kept as number) >= 0 ? { finishedTaskRetention: kept as number } : {},
+      );
     }),
     vscode.debug.onDidReceiveDebugSessionCustomEvent((e) => {
       if (e.session.type !== DEBUG_TYPE) return;

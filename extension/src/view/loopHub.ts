@@ -8,7 +8,14 @@
 // providers and the session wiring pass plain callbacks in.
 
 import type { Frame } from "../../../protocol/index";
-import { LoopModel, ModelMirror, type ModelDelta, type ModelSnapshot, type TaskState } from "../../../model/index";
+import {
+  LoopModel,
+  ModelMirror,
+  type ModelConfig,
+  type ModelDelta,
+  type ModelSnapshot,
+  type TaskState,
+} from "../../../model/index";
 import {
   VIEW_PROTOCOL_VERSION,
   type HostToViewMessage,
@@ -86,13 +93,16 @@ export class LoopHub {
 
   // ---- sources -----------------------------------------------------------------------
 
-  /** A Loopscope debug session started: it becomes what the views show. */
-  addLive(key: string, label: string, live: LiveSession): void {
+  /**
+   * A Loopscope debug session started: it becomes what the views show. `config`: the session's
+   * model configuration (its retention), which the adapter's model applies and the mirror follows.
+   */
+  addLive(key: string, label: string, live: LiveSession, config: Partial<ModelConfig> = {}): void {
     const src: Source = {
       key,
       kind: "live",
       label,
-      mirror: ModelMirror.fromSnapshot(new LoopModel().snapshot()),
+      mirror: ModelMirror.fromSnapshot(new LoopModel(config).snapshot()),
       live,
       phase: "starting",
       exitCode: null,
