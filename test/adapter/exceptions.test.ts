@@ -173,3 +173,52 @@ test("task cancelled and task created stop where cancel() and create_task() are 
     assert.match(s.output("stdout"), /done/);
   });
 });
+
+test("stopped on an exception, VARIABLES shows it first in the frame that raised it, even one with no locals", async () => {
+  const p = new Program(`
+    import asyncio
+
+    async def save_report():
+        await asyncio.sleep(0)
+        raise PermissionError("report.txt is read-only")  # @raise
+
+    async def main():
+        attempts = 1
+        await asyncio.create_task(save_report(), name="save-report")
+
+    asyncio.run(main())
+  `);
+  await withSession(async (s) => {
+    await s.launch({ program: p.path }, {}, ["uncaught"]);
+    const stop = await s.stopped();
+    assert.equal(stop.body.reason, "exception");
+    // As VS Code asks: the top frame first, then the rest, then the top frame's scopes.
+    const top = (await s.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body;
+    assert.deepEqual([top.stackFrames[0]!.name, top.stackFrames[0]!.line], ["save_report", p.line("raise")]);
+    const rest = (await s.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 1, levels: 19 })).body;
+    const scopes = (await s.dc.scopesRequest({ frameId: top.stackFrames[0]!.id })).body.scopes;
+    assert.deepEqual(
+      scopes.map((x) => x.name),
+      ["Locals", "Globals", "Task"],
+    );
+    const locals = (await s.dc.variablesRequest({ variablesReference: scopes[0]!.variablesReference })).body.variables;
+    assert.deepEqual(
+      locals.map((v) => [v.name, v.value]),
+      [["(exception)", "PermissionError: report.txt is read-only"]],
+    );
+    const detail = await s.vars(locals[0]!.variablesReference);
+    assert.equal(detail.get("type")?.value, "PermissionError");
+    assert.equal(detail.get("message")?.value, "report.txt is read-only");
+    assert.equal(detail.get("traceback")?.value, "PermissionError: report.txt is read-only");
+    const lines = [...(await s.vars(detail.get("traceback")!.variablesReference)).values()].map((v) => v.value);
+    assert.ok(
+      lines.some((l) => l.includes(`line ${p.line("raise")}, in save_report`)),
+      lines.join("\n"),
+    );
+    // Only the frame that raised it: main() shows its own locals.
+    const main = rest.stackFrames.find((f) => f.name === "main")!;
+    assert.deepEqual([...(await s.scope(main.id)).keys()], ["attempts"]);
+    await s.dc.continueRequest({ threadId: stop.body.threadId! });
+    await s.until("exited");
+  });
+});

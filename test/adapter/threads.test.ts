@@ -144,6 +144,10 @@ test("pause stops the loop between callbacks (every task stops), a loop step run
 
     mark = s.mark();
     await s.dc.continueRequest({ threadId: stop.body.threadId! });
+    // The loop thread is renamed back: a thread event makes the client fetch the names again.
+    await s.until("thread", (e) => e.body.threadId === stop.body.threadId, undefined, mark);
+    const running = (await s.dc.threadsRequest()).body.threads.find((t) => t.id === stop.body.threadId);
+    assert.match(running?.name ?? "", /^MainThread \(loop \d+\)$/);
     await new Promise((r) => setTimeout(r, 200));
     assert.notEqual(await ticks(), before);
     assert.equal(s.events.slice(mark).filter((t) => t.event.event === "stopped").length, 0);

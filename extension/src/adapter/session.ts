@@ -158,9 +158,20 @@ interface FrameRef {
   readonly task: number | null;
   readonly file: string;
   readonly line: number;
+  /** The DAP thread it belongs to, and its place in that thread's stack (0: the top). */
+  readonly threadId: number;
+  readonly index: number;
 }
 
-type VarRef = { kind: "runtime"; ref: number } | { kind: "rows"; rows: Row[] };
+/** Runtime variables (`extra`: rows shown before them), or rows the adapter makes itself. */
+type VarRef = { kind: "runtime"; ref: number; extra?: Row[] } | { kind: "rows"; rows: Row[] };
+
+interface RuntimeExceptionInfo {
+  type: string;
+  message: string;
+  traceback: string;
+  mode: DebugProtocol.ExceptionBreakMode;
+}
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -178,7 +189,10 @@ export class LoopscopeSession extends DebugSession {
   private viewEvents = true;
   private justMyCode = true;
 
-  private readonly model = new LoopModel();
+  /** Made again by launch and attach with the configuration's retention. */
+  private model = new LoopModel();
+  /** The configuration's slowCallbackThreshold (ms); absent: the runtime's default. */
+  private slowCallbackMs: number | undefined = undefined;
   private deltaTimer: NodeJS.Timeout | null = null;
   private lastDeltaAt = 0;
 
@@ -203,6 +217,9 @@ export class LoopscopeSession extends DebugSession {
   private stopped = false;
   /** What the current stop is: the runtime's debugger ("debug") or a loop parked by pause/loop step ("loop"). */
   private stopKind: "debug" | "loop" = "debug";
+  /** The thread stopped on an exception, when the current stop is one; its exception, once asked for. */
+  private exceptionThread: number | null = null;
+  private exceptionInfo: Promise<RuntimeExceptionInfo> | null = null;
   private pausePending = false;
   private stepLoopPending = false;
   private pauseNotice: NodeJS.Timeout | null = null;
@@ -275,6 +292,20 @@ export class LoopscopeSession extends DebugSession {
     this.frameHandles.reset();
     this.varHandles.reset();
     this.frameCache.clear();
+    this.exceptionThread = null;
+    this.exceptionInfo = null;
+  }
+
+  private exception(): Promise<RuntimeExceptionInfo> {
+    this.exceptionInfo ??= this.request<RuntimeExceptionInfo>("exception-info");
+    return this.exceptionInfo;
+  }
+
+  /** The loop model for a session: finished tasks kept as the configuration says. */
+  private static modelFor(cfg: { retainedFinishedTasks?: number }): LoopModel {
+    return cfg.retainedFinishedTasks === undefined
+      ? new LoopModel()
+      : new LoopModel({ finishedTaskRetention: cfg.retainedFinishedTasks });
   }
 
   // ---- the runtime's messages -------------------------------------------------------
@@ -306,6 +337,7 @@ export class LoopscopeSession extends DebugSession {
           msg.task !== null
             ? this.threadId({ kind: "task", id: msg.task })
             : this.threadId({ kind: "os", ident: msg.thread });
+        if (msg.reason === "exception") this.exceptionThread = threadId;
         const ev = new StoppedEvent(msg.reason, threadId, msg.text ?? undefined) as DebugProtocol.StoppedEvent;
         ev.body.description = msg.description;
         ev.body.allThreadsStopped = true;
@@ -343,8 +375,12 @@ export class LoopscopeSession extends DebugSession {
         this.model.apply(msg);
         this.scheduleDelta();
         return;
-      case "events/batch":
       case "loop/resumed":
+        this.model.apply(msg);
+        this.scheduleDelta();
+        this.loopThreadRenamed(msg.loop);
+        return;
+      case "events/batch":
       case "session/hello":
       case "session/welcome":
         this.model.apply(msg);
@@ -353,6 +389,16 @@ export class LoopscopeSession extends DebugSession {
       default:
         return;
     }
+  }
+
+  /**
+   * A loop ran again after a pause or a stop: its OS thread's name ("MainThread (loop 1 paused)")
+   * changed. A client fetches threads again only on a stop or a thread event: tell it.
+   */
+  private loopThreadRenamed(loop: number): void {
+    if (this.stopped) return; // the next stop fetches the names anyway
+    const t = this.lastThreads?.threads.find((x) => x.loops.includes(loop));
+    if (t !== undefined) this.sendEvent(new ThreadEvent("started", this.threadId({ kind: "os", ident: t.ident })));
   }
 
   /** A loop parked after a pause or a loop step: stop on its OS thread. */
@@ -488,6 +534,8 @@ export class LoopscopeSession extends DebugSession {
     const cfg = checked.config;
     this.justMyCode = cfg.justMyCode !== false;
     this.viewEvents = cfg.viewEvents !== false;
+    this.model = LoopscopeSession.modelFor(cfg);
+    this.slowCallbackMs = cfg.slowCallbackThreshold;
     const cwd = cfg.cwd ? resolve(cfg.cwd) : defaultCwd(cfg.program);
     let listener: Awaited<ReturnType<typeof listenForRuntime>> | null = null;
     try {
@@ -496,7 +544,14 @@ export class LoopscopeSession extends DebugSession {
       const python = choosePython(cfg.python);
       const info = await probePython(python);
       this.python = info.version;
-      const spec: ProgramSpec = { program, module: cfg.module, args: cfg.args ?? [], cwd, env: cfg.env ?? {} };
+      const spec: ProgramSpec = {
+        program,
+        module: cfg.module,
+        args: cfg.args ?? [],
+        cwd,
+        env: cfg.env ?? {},
+        slowCallbackMs: this.slowCallbackMs,
+      };
       listener = await listenForRuntime();
       const running = await startProgram(
         python,
@@ -582,6 +637,14 @@ export class LoopscopeSession extends DebugSession {
   private async configureRuntime(): Promise<void> {
     await this.configured;
     await this.request("set-options", { just_my_code: this.justMyCode });
+    if (this.requestKind === "attach" && this.slowCallbackMs !== undefined) {
+      // launch passes it on the command line; an attached program was started with its own.
+      try {
+        await this.request("set-watchdog", { slow_callback_ms: this.slowCallbackMs });
+      } catch (err) {
+        this.say(`Loopscope: the program kept its own slow-callback threshold: ${message(err)}`, "stderr");
+      }
+    }
     await this.request("set-filters", { filters: this.filters });
     for (const [path, specs] of this.breakpoints) {
       const results = await this.sendBreakpoints(path, specs);
@@ -602,6 +665,8 @@ export class LoopscopeSession extends DebugSession {
     const cfg = checked.config;
     this.justMyCode = cfg.justMyCode !== false;
     this.viewEvents = cfg.viewEvents !== false;
+    this.model = LoopscopeSession.modelFor(cfg);
+    this.slowCallbackMs = cfg.slowCallbackThreshold;
     const host = cfg.host ?? "127.0.0.1";
     this.label = `${host}:${cfg.port ?? 0}`;
     try {
@@ -823,8 +888,15 @@ export class LoopscopeSession extends DebugSession {
       const { frames, task } = await this.runtimeFrames(args.threadId);
       const start = args.startFrame ?? 0;
       const levels = args.levels && args.levels > 0 ? args.levels : frames.length;
-      const out: DebugProtocol.StackFrame[] = frames.slice(start, start + levels).map((f) => {
-        const id = this.frameHandles.create({ ref: f.ref, task, file: f.file, line: f.line });
+      const out: DebugProtocol.StackFrame[] = frames.slice(start, start + levels).map((f, i) => {
+        const id = this.frameHandles.create({
+          ref: f.ref,
+          task,
+          file: f.file,
+          line: f.line,
+          threadId: args.threadId,
+          index: start + i,
+        });
         const sf = new StackFrame(id, f.func, this.source(f.file, f.user), f.line, 1) as DebugProtocol.StackFrame;
         if (!f.user) sf.presentationHint = "subtle";
         return sf;
@@ -849,10 +921,13 @@ export class LoopscopeSession extends DebugSession {
       const body = await this.request<{ scopes: { name: string; ref: number; expensive: boolean }[] }>("scopes", {
         frame: frame.ref,
       });
-      const scopes: DebugProtocol.Scope[] = body.scopes.map((s) => {
+      // Stopped on an exception: the frame it was raised in shows it first (its locals may be none).
+      const extra =
+        frame.index === 0 && frame.threadId === this.exceptionThread ? await this.exceptionRows() : undefined;
+      const scopes: DebugProtocol.Scope[] = body.scopes.map((s, i) => {
         const scope = new Scope(
           s.name,
-          this.varHandles.create({ kind: "runtime", ref: s.ref }),
+          this.varHandles.create({ kind: "runtime", ref: s.ref, extra: i === 0 ? extra : undefined }),
           s.expensive,
         ) as DebugProtocol.Scope;
         scope.presentationHint = s.name === "Locals" ? "locals" : undefined;
@@ -875,6 +950,39 @@ export class LoopscopeSession extends DebugSession {
     }
   }
 
+  /** The rows of the exception the current stop is on (none when the runtime cannot say). */
+  private async exceptionRows(): Promise<Row[] | undefined> {
+    try {
+      const e = await this.exception();
+      const lines = e.traceback.trimEnd().split("\n");
+      return [
+        {
+          name: "(exception)",
+          value: e.message ? `${e.type}: ${e.message}` : e.type,
+          children: [
+            { name: "type", value: e.type },
+            { name: "message", value: e.message },
+            {
+              name: "traceback",
+              value: lines.at(-1) ?? "",
+              children: lines.map((l, i) => ({ name: String(i), value: l })),
+            },
+          ],
+        },
+      ];
+    } catch {
+      return undefined;
+    }
+  }
+
+  private rowVariables(rows: readonly Row[]): DebugProtocol.Variable[] {
+    return rows.map((r) => ({
+      name: r.name,
+      value: r.value,
+      variablesReference: r.children?.length ? this.varHandles.create({ kind: "rows", rows: r.children }) : 0,
+    }));
+  }
+
   protected override async variablesRequest(
     response: DebugProtocol.VariablesResponse,
     args: DebugProtocol.VariablesArguments,
@@ -885,13 +993,7 @@ export class LoopscopeSession extends DebugSession {
       return;
     }
     if (ref.kind === "rows") {
-      response.body = {
-        variables: ref.rows.map((r) => ({
-          name: r.name,
-          value: r.value,
-          variablesReference: r.children?.length ? this.varHandles.create({ kind: "rows", rows: r.children }) : 0,
-        })),
-      };
+      response.body = { variables: this.rowVariables(ref.rows) };
       this.sendResponse(response);
       return;
     }
@@ -902,7 +1004,10 @@ export class LoopscopeSession extends DebugSession {
         count: args.count ?? 0,
         filter: args.filter ?? null,
       });
-      response.body = { variables: body.variables.map((v) => this.variable(v)) };
+      const first = (args.start ?? 0) === 0 && args.filter !== "indexed" && ref.extra !== undefined;
+      response.body = {
+        variables: [...(first ? this.rowVariables(ref.extra!) : []), ...body.variables.map((v) => this.variable(v))],
+      };
       this.sendResponse(response);
     } catch (err) {
       this.fail(response, message(err), false);
@@ -954,12 +1059,7 @@ export class LoopscopeSession extends DebugSession {
 
   protected override async exceptionInfoRequest(response: DebugProtocol.ExceptionInfoResponse): Promise<void> {
     try {
-      const e = await this.request<{
-        type: string;
-        message: string;
-        traceback: string;
-        mode: DebugProtocol.ExceptionBreakMode;
-      }>("exception-info");
+      const e = await this.exception();
       response.body = {
         exceptionId: e.type,
         description: e.message,
