@@ -34,23 +34,31 @@ const utf8 = new TextDecoder("utf-8");
 /** The bytes `"data":` that precede a packed list's `[`. */
 const KEY = [0x22, 0x64, 0x61, 0x74, 0x61, 0x22, 0x3a];
 
-let scratch = new Float64Array(1 << 14);
+/**
+ * Lists are scanned into a shared slab and handed out as views of it (no
+ * allocation or copy per list); a full slab is left to the views that use
+ * it and a new one started.
+ */
+const SLAB = 1 << 20;
+let slab = new Float64Array(SLAB);
+let slabUsed = 0;
 /** Where the last successful scanInts stopped (the byte after `]`). */
 let scanEnd = 0;
 
-const isSpace = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
-
 /**
- * Scans a JSON list of integers starting after its `[` at `i`, up to `end`,
- * into `scratch`. Returns the count (scanEnd set past the `]`), or -1 when
- * the list is anything but integers of at most 2^53 - 1 in magnitude in
- * plain JSON syntax.
+ * Scans a JSON list of integers starting after its `[` at `i` into the slab
+ * from slabUsed on, in the compact form the runtime writes (no whitespace).
+ * Returns the count (scanEnd set past the `]`; the caller takes the items
+ * and moves slabUsed), or -1 for anything else: whitespace, a
+ * fraction, an exponent, a leading zero, a number past 2^53 - 1 in
+ * magnitude, the end of the line. The line must be followed by a newline
+ * byte (b[end] === 0x0a): the scan stops there without checking bounds.
  */
 function scanInts(b: Uint8Array, i: number, end: number): number {
-  let out = scratch;
+  let out = slab;
+  let base = slabUsed;
   let k = 0;
-  let c = i < end ? b[i]! : -1;
-  while (isSpace(c)) c = ++i < end ? b[i]! : -1;
+  let c = b[i]!;
   if (c === 0x5d) {
     scanEnd = i + 1;
     return 0;
@@ -59,41 +67,53 @@ function scanInts(b: Uint8Array, i: number, end: number): number {
     let neg = false;
     if (c === 0x2d) {
       neg = true;
-      c = ++i < end ? b[i]! : -1;
+      c = b[++i]!;
     }
-    if (c < 0x30 || c > 0x39) return -1;
+    let d = c - 0x30;
+    if (d >>> 0 > 9) return -1;
     const first = i;
-    let v = c - 0x30;
-    c = ++i < end ? b[i]! : -1;
-    if (v === 0 && c >= 0x30 && c <= 0x39) return -1; // a leading zero is not JSON
-    while (c >= 0x30 && c <= 0x39) {
-      v = v * 10 + (c - 0x30);
-      c = ++i < end ? b[i]! : -1;
+    let v = d;
+    d = b[++i]! - 0x30;
+    if (v === 0 && d >>> 0 <= 9) return -1; // a leading zero is not JSON
+    while (d >>> 0 <= 9) {
+      v = v * 10 + d;
+      d = b[++i]! - 0x30;
     }
     // Up to 15 digits are exact in a double; past that, only up to 2^53 - 1.
     if (i - first > 15 && v > Number.MAX_SAFE_INTEGER) return -1;
-    if (k === out.length) {
-      const grown = new Float64Array(k * 2);
-      grown.set(out);
-      scratch = out = grown;
+    if (base + k === out.length) {
+      // The slab is full: this list moves to the start of a new one.
+      const fresh = new Float64Array(Math.max(SLAB, k * 2));
+      fresh.set(out.subarray(base, base + k));
+      slab = out = fresh;
+      slabUsed = base = 0;
     }
-    out[k++] = neg ? -v : v;
-    while (isSpace(c)) c = ++i < end ? b[i]! : -1;
+    out[base + k++] = neg ? -v : v;
+    c = d + 0x30;
     if (c === 0x2c) {
-      c = ++i < end ? b[i]! : -1;
-      while (isSpace(c)) c = ++i < end ? b[i]! : -1;
+      c = b[++i]!;
       continue;
     }
-    if (c === 0x5d) {
+    if (c === 0x5d && i < end) {
       scanEnd = i + 1;
       return k;
     }
-    return -1; // a fraction, an exponent, a string, the end of the line …
+    return -1;
   }
 }
 
-/** Parses the bytes [start, end) of one line (no newline) into a validated message. */
+/**
+ * Parses the bytes [start, end) of one line into a validated message. Fastest
+ * when a newline follows the line in `bytes` (else the line is copied first).
+ */
 export function parseWireLine(bytes: Uint8Array, start = 0, end = bytes.length): LineResult {
+  if (!(end < bytes.length && bytes[end] === 0x0a)) {
+    // The scan needs a newline after the line (LineSplitter's lines have one).
+    const copy = new Uint8Array(end - start + 1);
+    copy.set(bytes.subarray(start, end));
+    copy[end - start] = 0x0a;
+    return parseWireLine(copy, 0, end - start);
+  }
   const fast = packedPath(bytes, start, end);
   return fast ?? plainPath(bytes, start, end);
 }
@@ -119,18 +139,19 @@ function packedPath(b: Uint8Array, start: number, end: number): LineResult | nul
   let lists: Float64Array[] | null = null;
   let skeleton = "";
   let from = start;
-  let at = b.indexOf(0x5b, start);
-  while (at >= 0 && at < end) {
+  let at = nextBracket(b, start, end);
+  while (at >= 0) {
     if (at - start >= KEY.length && isDataKey(b, at)) {
       const n = scanInts(b, at + 1, end);
       if (n < 0) return null;
       lists ??= [];
       skeleton += utf8.decode(b.subarray(from, at + 1)) + String(lists.length) + "]";
-      lists.push(scratch.slice(0, n));
+      lists.push(slab.subarray(slabUsed, slabUsed + n));
+      slabUsed += n;
       from = scanEnd;
-      at = b.indexOf(0x5b, from);
+      at = nextBracket(b, from, end);
     } else {
-      at = b.indexOf(0x5b, at + 1);
+      at = nextBracket(b, at + 1, end);
     }
   }
   if (lists === null) return null;
@@ -153,6 +174,12 @@ function packedPath(b: Uint8Array, start: number, end: number): LineResult | nul
     holder.data = lists[next++];
   }
   return next === lists.length ? v : null;
+}
+
+/** Index of the next `[` in [from, end), or -1. */
+function nextBracket(b: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (b[i] === 0x5b) return i;
+  return -1;
 }
 
 function isDataKey(b: Uint8Array, at: number): boolean {

@@ -62,11 +62,13 @@ describe("parseWireLine", () => {
     assert.ok(evs[3]!.kind === "task/done-batch" && evs[3].data.length === 0);
   });
 
-  test("whitespace inside lists, non-ASCII text around them", () => {
+  test("whitespace inside lists (the plain path), non-ASCII text around them", () => {
     const line = `{"kind":"events/batch","seq":1,"events":[{"kind":"task/steps","loop":1,"data":[ 1 , 2,3,\t4 ]},{"kind":"site/def","site":1,"file":"é/ü.py","line":1,"func":"ƒ"}],"dropped":0}`;
-    const r = same(line);
-    assert.ok(r.ok && r.msg.kind === "events/batch" && r.msg.events[0]!.kind === "task/steps");
-    assert.ok(r.msg.events[0].data instanceof Float64Array);
+    same(line);
+    const compact = `{"kind":"events/batch","seq":1,"events":[{"kind":"site/def","site":1,"file":"é/ü.py","line":1,"func":"ƒ"},{"kind":"task/steps","loop":1,"data":[1,2,3,4]}],"dropped":0}`;
+    const r = same(compact);
+    assert.ok(r.ok && r.msg.kind === "events/batch" && r.msg.events[1]!.kind === "task/steps");
+    assert.ok(r.msg.events[1].data instanceof Float64Array);
   });
 
   test("anything unusual gets the reference's answer", () => {
@@ -92,6 +94,37 @@ describe("parseWireLine", () => {
       ``,
     ]) {
       same(line);
+    }
+  });
+
+  test("a line at the very end of its buffer, and one followed by other bytes than a newline", () => {
+    const a = batch([{ kind: "task/steps", loop: 1, data: [1, 2, 3, 44] }]);
+    for (const buf of [bytes(a), bytes(a + "7"), bytes(a + "]")]) {
+      const r = parseWireLine(buf, 0, a.length);
+      assert.ok(r.ok && r.msg.kind === "events/batch" && r.msg.events[0]!.kind === "task/steps");
+      assert.deepEqual(Array.from(r.msg.events[0].data), [1, 2, 3, 44]);
+    }
+    same(a.slice(0, -3));
+  });
+
+  test("lists that outgrow the shared slab keep their numbers", () => {
+    const data = (n: number, base: number): number[] => Array.from({ length: n }, (_, i) => base + i);
+    const got: Float64Array[] = [];
+    for (const [n, base] of [
+      [700_000, 1e12],
+      [700_000, 2e12],
+      [3_000_000, 3e12],
+      [8, 4e12],
+    ] as const) {
+      const r = parseWireLine(bytes(batch([{ kind: "future/done-batch", data: data(n, base) }])));
+      assert.ok(r.ok && r.msg.kind === "events/batch" && r.msg.events[0]!.kind === "future/done-batch");
+      const d = r.msg.events[0].data;
+      assert.ok(d instanceof Float64Array && d.length === n);
+      got.push(d);
+    }
+    for (const [i, d] of got.entries()) {
+      const base = (i + 1) * 1e12;
+      assert.ok(d[0] === base && d[d.length - 1] === base + d.length - 1, `list ${i} intact`);
     }
   });
 

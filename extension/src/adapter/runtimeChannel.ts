@@ -45,7 +45,8 @@ interface Pending {
  * Splits a byte stream into lines, handed on as byte ranges (no string is
  * made here: protocol/wireLines.ts reads the bytes). A line inside one chunk
  * is a range of that chunk; one spread over chunks is copied together once.
- * The range is only valid during the call.
+ * Either way the byte after the range is the line's newline. The range is
+ * only valid during the call.
  */
 export class LineSplitter {
   private parts: Buffer[] = [];
@@ -74,11 +75,11 @@ export class LineSplitter {
       if (this.size === 0) {
         this.onLine(chunk, from, nl);
       } else {
-        this.parts.push(chunk.subarray(from, nl));
-        const line = Buffer.concat(this.parts, this.size + nl - from);
+        this.parts.push(chunk.subarray(from, nl + 1)); // with its newline: see parseWireLine
+        const line = Buffer.concat(this.parts, this.size + nl + 1 - from);
         this.parts = [];
         this.size = 0;
-        this.onLine(line, 0, line.length);
+        this.onLine(line, 0, line.length - 1);
       }
     }
     if (start < chunk.length && !this.skipping) {
