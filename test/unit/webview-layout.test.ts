@@ -170,3 +170,96 @@ test("components: equal structure gives equal signatures, different structure di
   assert.equal(cyc.length, 1);
   assert.equal(cyc[0]!.ids.length, 2);
 });
+
+/** A big component of mixed shapes: a gather of tasks awaiting sleeps, gets on 3 queues, locks, small gathers. */
+function server(n: number): AwaitGraph {
+  const nodes = [node(1, "task"), node(2, "future", "gather")];
+  const edges: GraphEdge[] = [{ from: 1, to: 2, type: "awaits" }];
+  const qs = [3, 4, 5];
+  for (const q of qs) nodes.push(node(q, "queue", "Queue"));
+  nodes.push(node(6, "sync", "Lock"));
+  let id = 10;
+  for (let i = 0; i < n; i++) {
+    const t = id++;
+    nodes.push(node(t, "task"));
+    edges.push({ from: 2, to: t, type: "gather-child" });
+    const f = id++;
+    switch (i % 4) {
+      case 0:
+        nodes.push(node(f, "timer", "sleep"));
+        edges.push({ from: t, to: f, type: "awaits" });
+        break;
+      case 1:
+        nodes.push(node(f, "future", "get"));
+        edges.push({ from: t, to: f, type: "awaits" }, { from: f, to: qs[i % 3]!, type: "owned-by" });
+        break;
+      case 2:
+        nodes.push(node(f, "future", "acquire"));
+        edges.push({ from: t, to: f, type: "awaits" }, { from: f, to: 6, type: "owned-by" });
+        break;
+      default: {
+        nodes.push(node(f, "future", "gather"));
+        edges.push({ from: t, to: f, type: "awaits" });
+        for (let j = 0; j <= i % 3; j++) {
+          const c = id++;
+          const s = id++;
+          nodes.push(node(c, "task"), node(s, "timer", "sleep"));
+          edges.push({ from: f, to: c, type: "gather-child" }, { from: c, to: s, type: "awaits" });
+        }
+      }
+    }
+  }
+  return { nodes, edges, truncated: false };
+}
+
+test("big components: pieces of one shape between the same hubs are stacked; no overlaps, every edge routed", () => {
+  for (const g of [server(400), gatherStar(500)]) {
+    const r = new GraphLayout().layout(g);
+    assert.equal(r.components, 1);
+    assertNoOverlap(g, r);
+    assertRoutes(g, r);
+  }
+  // The consumers of a queue (task → get-future → queue) stand in one column, each future right of its task.
+  const g = server(400);
+  const r = new GraphLayout().layout(g);
+  const getters = g.edges.filter((e) => e.type === "owned-by" && e.to === 3).map((e) => e.from);
+  assert.ok(getters.length > 20);
+  const xs = new Set(getters.map((f) => r.nodes.get(f)!.x));
+  assert.equal(xs.size, 1, "one column");
+  for (const e of g.edges.filter((x) => x.type === "awaits" && getters.includes(x.to))) {
+    assert.equal(r.nodes.get(e.from)!.y, r.nodes.get(e.to)!.y, "a consumer and its get-future on one row");
+    assert.ok(r.nodes.get(e.from)!.x < r.nodes.get(e.to)!.x);
+  }
+});
+
+test("the layout is incremental: an update places again only the components it changed", () => {
+  const g1 = server(200);
+  const extra: GraphNode[] = [];
+  const extraEdges: GraphEdge[] = [];
+  for (let i = 0; i < 50; i++) {
+    extra.push(node(100_000 + 2 * i, "task"), node(100_001 + 2 * i, "timer", "sleep"));
+    extraEdges.push({ from: 100_000 + 2 * i, to: 100_001 + 2 * i, type: "awaits" });
+  }
+  const g = { nodes: [...g1.nodes, ...extra], edges: [...g1.edges, ...extraEdges], truncated: false };
+  const L = new GraphLayout();
+  const r1 = L.layout(g);
+  assert.equal(r1.components, 51);
+  assert.equal(r1.placed, 51);
+  // Nothing changed: nothing placed again, nothing moved.
+  const r2 = L.layout(g);
+  assert.equal(r2.placed, 0);
+  assert.equal(r2.computed, 0);
+  for (const [id, p] of r1.nodes) assert.equal(r2.nodes.get(id), p, `node ${id}`);
+  // One worker moves on to its next sleep, another finishes: two components placed again, the rest untouched.
+  const nodes = g.nodes.filter((n) => n.id !== 100_001 && n.id !== 100_002 && n.id !== 100_003);
+  nodes.push(node(200_000, "timer", "sleep"));
+  const edges = g.edges.filter((e) => e.to !== 100_001 && e.from !== 100_002);
+  edges.push({ from: 100_000, to: 200_000, type: "awaits" });
+  const r3 = L.layout({ nodes, edges, truncated: false });
+  assert.equal(r3.placed, 1);
+  assert.equal(r3.computed, 0);
+  assert.equal(r3.components, 50);
+  assert.deepEqual({ ...r3.nodes.get(200_000)!, id: 100_001 }, r1.nodes.get(100_001));
+  for (const [id, p] of r1.nodes)
+    if (id !== 100_000 && r3.nodes.has(id)) assert.equal(r3.nodes.get(id), p, `node ${id}`);
+});

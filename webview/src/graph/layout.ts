@@ -29,6 +29,7 @@
 // kept for what remains big.
 
 import {
+  coordCenter,
   coordGreedy,
   decrossDfs,
   decrossTwoLayer,
@@ -51,7 +52,7 @@ const COMP_GAP = 24;
  * two-layer sweeps, and one node size for all.
  */
 const SMALL_COMPONENT = 120;
-/** A branch with more boxes than this is left to d3-dag (stacks are for many small branches). */
+/** A piece with more boxes than this is left to d3-dag (stacks are for many small pieces). */
 const MAX_BRANCH = 40;
 
 export function nodeWidth(n: GraphNode): number {
@@ -459,83 +460,99 @@ export class GraphLayout {
 }
 
 /**
- * Stacks of a big component: at an attachment node, sibling branches of the
- * same shape. An out-branch hangs below its root (the root's one parent is
- * the attachment, every node under it has one parent); an in-branch is the
- * same with the edges reversed (consumers → their get-futures → the queue).
+ * Stacks of a big component. Hubs are boxes with many links (a gather with
+ * its children, a queue with its consumers, a lock with its waiters); the
+ * rest falls into pieces, connected without going through a hub. Pieces of
+ * the same shape linked to the same hubs in the same way (2,500 tasks of a
+ * gather, each with its sleep; consumers each awaiting its get-future owned
+ * by one queue) are copies of one another: one stack.
  */
 interface Stack {
-  readonly attach: number;
-  readonly out: boolean;
-  /** Each copy's boxes (canonical indexes), in the same order for every copy; the root first. */
+  /** Links of each copy to hubs: the hub (canonical index), hub → copy or copy → hub, the copy's box (local index). */
+  readonly attach: readonly { hub: number; toCopy: boolean; li: number }[];
+  /** Each copy's boxes (canonical indexes), in the same order for every copy. */
   readonly copies: number[][];
 }
 
-/** Branch shapes by root, and the stacks of two or more copies of a shape at one attachment. */
-function findStacks(boxes: number[], outL: number[][], inL: number[][], boxSig: string[], isBox: Uint8Array): Stack[] {
-  /** Members of the branch at root (root first, children by shape), and its shape; null if not a small tree. */
-  const branch = (root: number, out: boolean): { members: number[]; sig: string } | null => {
-    const down = out ? outL : inL;
-    const up = out ? inL : outL;
-    if (up[root]!.length !== 1) return null;
-    const attach = up[root]![0]!;
-    // Collect (bounded), checking every node below has one link up.
-    const seen = new Set<number>([root]);
-    const all = [root];
-    for (let k = 0; k < all.length; k++) {
-      for (const c of down[all[k]!]!) {
-        if (!isBox[c] || seen.has(c) || c === attach || up[c]!.length !== 1 || all.length >= MAX_BRANCH) return null;
-        seen.add(c);
-        all.push(c);
+/** A box with at least this many links is a hub. */
+const HUB_DEGREE = 8;
+
+function findStacks(boxes: number[], outL: number[][], inL: number[][], boxSig: string[]): Stack[] {
+  const n = outL.length;
+  const hub = new Uint8Array(n);
+  for (const v of boxes) if (outL[v]!.length + inL[v]!.length >= HUB_DEGREE) hub[v] = 1;
+  const seen = new Uint8Array(n);
+  const groups = new Map<string, Stack>();
+  for (const start of boxes) {
+    if (hub[start] || seen[start]) continue;
+    // The piece: connected boxes, no hub in between.
+    const members = [start];
+    seen[start] = 1;
+    for (let k = 0; k < members.length; k++) {
+      const v = members[k]!;
+      for (const list of [outL[v]!, inL[v]!])
+        for (const w of list) {
+          if (hub[w] || seen[w]) continue;
+          seen[w] = 1;
+          members.push(w);
+        }
+    }
+    if (members.length > MAX_BRANCH) continue;
+    // A canonical order (DFS from the piece's sources, ties by shape and hub links), so that
+    // equal shapes give equal signatures with their boxes in corresponding order.
+    const inPiece = new Set(members);
+    const hubLinks = (v: number): string =>
+      outL[v]!.filter((w) => hub[w])
+        .map((w) => `>${w}`)
+        .concat(inL[v]!.filter((w) => hub[w]).map((w) => `<${w}`))
+        .sort()
+        .join("");
+    const rank = new Map<number, string>();
+    for (const v of members) {
+      const o = outL[v]!.filter((w) => inPiece.has(w)).length;
+      const i = inL[v]!.filter((w) => inPiece.has(w)).length;
+      rank.set(v, `${boxSig[v]}:${o}:${i}:${hubLinks(v)}`);
+    }
+    const cmp = (a: number, b: number): number => {
+      const ra = rank.get(a)!;
+      const rb = rank.get(b)!;
+      return ra < rb ? -1 : ra > rb ? 1 : a - b;
+    };
+    const order: number[] = [];
+    const placed = new Set<number>();
+    const roots = [...members].sort(cmp);
+    roots.sort((a, b) => Number(inL[a]!.some((w) => inPiece.has(w))) - Number(inL[b]!.some((w) => inPiece.has(w))));
+    for (const r of roots) {
+      const stack = [r];
+      while (stack.length > 0) {
+        const v = stack.pop()!;
+        if (placed.has(v)) continue;
+        placed.add(v);
+        order.push(v);
+        const next = outL[v]!.filter((w) => inPiece.has(w) && !placed.has(w)).sort(cmp);
+        for (let j = next.length - 1; j >= 0; j--) stack.push(next[j]!);
       }
     }
-    // Shapes bottom-up (reverse BFS order), children sorted by shape.
-    const sig = new Map<number, string>();
-    const kids = new Map<number, number[]>();
-    for (let k = all.length - 1; k >= 0; k--) {
-      const v = all[k]!;
-      const ch = [...down[v]!].sort((a, b) => (sig.get(a)! < sig.get(b)! ? -1 : sig.get(a)! > sig.get(b)! ? 1 : a - b));
-      kids.set(v, ch);
-      sig.set(v, ch.length === 0 ? boxSig[v]! : `${boxSig[v]}(${ch.map((c) => sig.get(c)).join(",")})`);
+    const li = new Map<number, number>();
+    order.forEach((v, i) => li.set(v, i));
+    const parts: string[] = [];
+    const attach: { hub: number; toCopy: boolean; li: number }[] = [];
+    for (const v of order) {
+      for (const w of outL[v]!) {
+        if (hub[w]) attach.push({ hub: w, toCopy: false, li: li.get(v)! });
+        else parts.push(`${li.get(v)}-${li.get(w)}`);
+      }
+      for (const w of inL[v]!) if (hub[w]) attach.push({ hub: w, toCopy: true, li: li.get(v)! });
     }
-    const members: number[] = [];
-    const walk = [root];
-    while (walk.length > 0) {
-      const v = walk.pop()!;
-      members.push(v);
-      const ch = kids.get(v)!;
-      for (let j = ch.length - 1; j >= 0; j--) walk.push(ch[j]!);
-    }
-    return { members, sig: `${out ? ">" : "<"}${attach}:${sig.get(root)!}` };
-  };
-  const groups = new Map<string, { attach: number; out: boolean; copies: number[][] }>();
-  for (const v of boxes) {
-    for (const out of [true, false]) {
-      const b = branch(v, out);
-      if (b === null) continue;
-      const attach = (out ? inL : outL)[v]![0]!;
-      let grp = groups.get(b.sig);
-      if (grp === undefined) groups.set(b.sig, (grp = { attach, out, copies: [] }));
-      grp.copies.push(b.members);
-    }
+    const sig = `${order.map((v) => boxSig[v]).join(",")}|${parts.sort().join(",")}|${attach
+      .map((a) => `${a.toCopy ? "<" : ">"}${a.hub}@${a.li}`)
+      .sort()
+      .join(",")}`;
+    const grp = groups.get(sig);
+    if (grp === undefined) groups.set(sig, { attach, copies: [order] });
+    else grp.copies.push(order);
   }
-  // Bigger branches first: a branch inside a stacked one is not stacked again.
-  const cands = [...groups.values()]
-    .filter((grp) => grp.copies.length >= 2)
-    .sort((a, b) => b.copies[0]!.length - a.copies[0]!.length || b.copies.length - a.copies.length);
-  const taken = new Uint8Array(isBox.length);
-  const isAttach = new Uint8Array(isBox.length);
-  const stacks: Stack[] = [];
-  for (const grp of cands) {
-    if (taken[grp.attach]) continue;
-    const copies = grp.copies.filter((c) => c.every((v) => !taken[v] && !isAttach[v]));
-    if (copies.length < 2) continue;
-    for (const c of copies) for (const v of c) taken[v] = 1;
-    isAttach[grp.attach] = 1;
-    copies.sort((a, b) => a[0]! - b[0]!);
-    stacks.push({ attach: grp.attach, out: grp.out, copies });
-  }
-  return stacks;
+  return [...groups.values()].filter((g) => g.copies.length >= 2);
 }
 
 /**
@@ -548,9 +565,9 @@ function findStacks(boxes: number[], outL: number[][], inL: number[][], boxSig: 
  * leaf is drawn in the right part of it. d3-dag reserves the space, so
  * nothing overlaps; it just has half the nodes to arrange in the common
  * "many tasks, each awaiting its own future" shape. In a big component,
- * sibling branches of one shape become stacks (see findStacks).
+ * pieces of one shape between the same hubs become stacks (see findStacks).
  *
- * `branch`: the component is one branch of a stack (every pendant leaf is folded).
+ * `branch`: the component is one copy of a stack (every pendant leaf is folded).
  */
 function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNode>, branch: boolean): CompLayout {
   const n = comp.ids.length;
@@ -606,24 +623,24 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
       const k = kindWidth(nodeById.get(id)!);
       return leafOf[i]! >= 0 ? `${k}+${kindWidth(nodeById.get(comp.ids[leafOf[i]!]!)!)}` : k;
     });
-    stacks = findStacks(boxes, outL, inL, boxSig, isBox);
-    stacks.forEach((s, si) => {
-      for (const c of s.copies) for (const v of c) stackOf[v] = si;
-    });
+    stacks = findStacks(boxes, outL, inL, boxSig);
   }
 
-  // Each stack: one layout of its first copy (with its folded leaves), for all copies.
-  const stackLay = stacks.map((s) => {
-    const rep = s.copies[0]!;
-    const withLeaves = (c: number[]): number[] => {
-      const out: number[] = [];
-      for (const v of c) {
-        out.push(v);
-        if (leafOf[v]! >= 0) out.push(leafOf[v]!);
-      }
-      return out;
-    };
-    const members = withLeaves(rep);
+  // Each stack: one layout of its first copy (with its folded leaves), for all copies. A copy
+  // whose links to hubs would cross it (a hub's edge into a box that is not on the copy's
+  // side facing the hub) is not stacked: its boxes go to d3-dag one by one.
+  const withLeaves = (c: number[]): number[] => {
+    const out: number[] = [];
+    for (const v of c) {
+      out.push(v);
+      if (leafOf[v]! >= 0) out.push(leafOf[v]!);
+    }
+    return out;
+  };
+  const stackLay: { lay: CompLayout; copies: number[][]; pairs: [number, number][]; across: number; at: number[] }[] =
+    [];
+  stacks = stacks.filter((s) => {
+    const members = withLeaves(s.copies[0]!);
     const local = new Map<number, number>();
     members.forEach((v, i) => local.set(v, i));
     const pairs: [number, number][] = [];
@@ -634,8 +651,25 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
     }
     const sub: Component = { ids: members.map((v) => comp.ids[v]!), sig: "", key: 0, pairs };
     const lay = layoutComponent(sub, nodeById, true);
+    const lw = sub.ids.map((id) => nodeWidth(nodeById.get(id)!));
+    /** Member index of each attachment's box. */
+    const at = s.attach.map((a) => local.get(s.copies[0]![a.li]!)!);
+    const ok = s.attach.every((a, k) => {
+      const m = at[k]!;
+      const l = lay.xs[m]! - lw[m]! / 2;
+      const r = lay.xs[m]! + lw[m]! / 2;
+      // Nothing of the copy lies wholly on the hub's side of the attached box.
+      return a.toCopy
+        ? members.every((_, u) => lay.xs[u]! + lw[u]! / 2 > l)
+        : members.every((_, u) => lay.xs[u]! - lw[u]! / 2 < r);
+    });
+    if (!ok) return false;
     const across = s.copies.length * lay.h + (s.copies.length - 1) * GAP_IN_LAYER;
-    return { lay, copies: s.copies.map(withLeaves), pairs, across };
+    stackLay.push({ lay, copies: s.copies.map(withLeaves), pairs, across, at });
+    return true;
+  });
+  stacks.forEach((s, si) => {
+    for (const c of s.copies) for (const v of c) stackOf[v] = si;
   });
 
   type Datum = { box: number } | { stack: number };
@@ -648,12 +682,17 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
     const db = dn[b];
     if (da != null && db != null) g.link(da, db);
   }
-  // One link between a stack and its attachment (edges inside the copies are not d3-dag's business).
+  // One link between a stack and each hub it is linked to, per direction (the copies' own
+  // edges and each copy's links are not d3-dag's business).
   stacks.forEach((s, si) => {
-    const at = dn[s.attach];
-    if (at != null) {
-      if (s.out) g.link(at, sn[si]!);
-      else g.link(sn[si]!, at);
+    const done = new Set<string>();
+    for (const a of s.attach) {
+      const k = `${a.hub}${a.toCopy}`;
+      const h = dn[a.hub];
+      if (done.has(k) || h == null) continue;
+      done.add(k);
+      if (a.toCopy) g.link(h, sn[si]!);
+      else g.link(sn[si]!, h);
     }
   });
   const arranged = g.nnodes();
@@ -668,10 +707,13 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
   };
   // In d3-dag's frame layers stack downwards: a node's extent across the layer is its
   // height here, along the layer direction its span (the frame is transposed below).
+  const small = arranged <= SMALL_COMPONENT;
   const layout = sugiyama()
     .layering(layeringLongestPath())
-    .decross(arranged <= SMALL_COMPONENT ? decrossTwoLayer() : decrossDfs())
-    .coord(coordGreedy())
+    .decross(small ? decrossTwoLayer() : decrossDfs())
+    // coordGreedy aligns long edges, at a cost that grows with them (27 s for an irregular
+    // 5,000-node component); coordCenter is linear.
+    .coord(small ? coordGreedy() : coordCenter())
     // Big components with nothing stacked: one size for all (a layer is as wide as its widest
     // box anyway), which keeps d3-dag on its fast path; otherwise each box its own span.
     .nodeSize(uniform ? ([NODE_H, maxSpan] as const) : (node: { data: Datum }) => size(node.data))
@@ -736,18 +778,23 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
       routes.set(edgeKey(s.box, t.box), pts);
       continue;
     }
-    // A link to or from a stack: one route per copy, from the attachment to the copy's root.
+    // A link between a hub and a stack: a route per copy and link, from the hub to the copy's box.
+    if (!("box" in s) && !("box" in t)) continue; // two stacks are never linked (hubs are boxes)
+    const toCopy = "box" in s;
+    const hub = "box" in s ? s.box : (t as { box: number }).box;
     const si = "stack" in s ? s.stack : (t as { stack: number }).stack;
-    const st = stacks[si]!;
-    const at = st.attach;
-    // From the attachment towards the stack, whichever way the edges point.
-    const fwd = st.out ? pts : [...pts].reverse();
-    for (const copy of st.copies) {
-      const root = copy[0]!;
-      const r = elbow(fwd, [xs[at]!, ys[at]!], [xs[root]!, ys[root]!]);
-      if (st.out) routes.set(edgeKey(at, root), r);
-      else routes.set(edgeKey(root, at), r.reverse());
-    }
+    const st = stackLay[si]!;
+    // From the hub towards the stack, whichever way the edges point.
+    const fwd = toCopy ? pts : [...pts].reverse();
+    stacks[si]!.attach.forEach((a, k) => {
+      if (a.hub !== hub || a.toCopy !== toCopy) return;
+      for (const copy of st.copies) {
+        const v = copy[st.at[k]!]!;
+        const r = elbow(fwd, [xs[hub]!, ys[hub]!], [xs[v]!, ys[v]!]);
+        if (toCopy) routes.set(edgeKey(hub, v), r);
+        else routes.set(edgeKey(v, hub), r.reverse());
+      }
+    });
   }
   return { xs, ys, routes, w: height, h: width };
 }
