@@ -7,6 +7,9 @@
 // copy), and only the rest of the line — the "skeleton", with every such list
 // replaced by a one-item placeholder `[k]` — goes through JSON.parse and the
 // schema validator. The placeholders are then swapped for the scanned lists.
+// A packed list may also come as a string: base64 of little-endian int64s
+// (`"data":"…"`, what runtime/loopscope/packed.py writes); it is decoded into
+// a Float64Array the same way.
 //
 // Anything unexpected (a list that is not plain integers, a number beyond
 // 2^53, a `"data"` key the placeholders cannot be matched to, a line that is
@@ -31,8 +34,14 @@ const PACKED_KINDS: ReadonlySet<string> = new Set(
 
 const utf8 = new TextDecoder("utf-8");
 
-/** The bytes `"data":` that precede a packed list's `[`. */
-const KEY = [0x22, 0x64, 0x61, 0x74, 0x61, 0x22, 0x3a];
+/** The bytes `"data"` before the `:` of a packed list. */
+const KEY = [0x22, 0x64, 0x61, 0x74, 0x61, 0x22];
+
+/** Base64 digit values by byte, -1 for anything else. */
+const B64 = new Int8Array(256).fill(-1);
+for (let i = 0; i < 64; i++) {
+  B64["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i;
+}
 
 /**
  * Lists are scanned into a shared slab and handed out as views of it (no
@@ -139,19 +148,20 @@ function packedPath(b: Uint8Array, start: number, end: number): LineResult | nul
   let lists: Float64Array[] | null = null;
   let skeleton = "";
   let from = start;
-  let at = nextBracket(b, start, end);
+  let at = nextColon(b, start, end);
   while (at >= 0) {
-    if (at - start >= KEY.length && isDataKey(b, at)) {
-      const n = scanInts(b, at + 1, end);
+    const open = b[at + 1];
+    if ((open === 0x5b || open === 0x22) && at - start >= KEY.length && isDataKey(b, at)) {
+      const n = open === 0x5b ? scanInts(b, at + 2, end) : decodeInts(b, at + 2, end);
       if (n < 0) return null;
       lists ??= [];
-      skeleton += utf8.decode(b.subarray(from, at + 1)) + String(lists.length) + "]";
+      skeleton += utf8.decode(b.subarray(from, at + 1)) + "[" + String(lists.length) + "]";
       lists.push(slab.subarray(slabUsed, slabUsed + n));
       slabUsed += n;
       from = scanEnd;
-      at = nextBracket(b, from, end);
+      at = nextColon(b, from, end);
     } else {
-      at = nextBracket(b, at + 1, end);
+      at = nextColon(b, at + 1, end);
     }
   }
   if (lists === null) return null;
@@ -176,9 +186,60 @@ function packedPath(b: Uint8Array, start: number, end: number): LineResult | nul
   return next === lists.length ? v : null;
 }
 
-/** Index of the next `[` in [from, end), or -1. */
-function nextBracket(b: Uint8Array, from: number, end: number): number {
-  for (let i = from; i < end; i++) if (b[i] === 0x5b) return i;
+/**
+ * Decodes a packed list sent as a string, starting after its opening quote
+ * at `i`: base64 (with padding) of little-endian int64s, into the slab from
+ * slabUsed on. Returns the count (scanEnd set past the closing quote), or -1
+ * when it is not that. Ints beyond 2^53 are rounded, as JSON.parse rounds them.
+ */
+function decodeInts(b: Uint8Array, i: number, end: number): number {
+  let close = i;
+  while (close < end && b[close] !== 0x22) close++;
+  const chars = close - i;
+  if (close === end || chars % 4 !== 0) return -1;
+  let pad = 0;
+  if (chars > 0 && b[close - 1] === 0x3d) pad = b[close - 2] === 0x3d ? 2 : 1;
+  const nbytes = (chars / 4) * 3 - pad;
+  if (nbytes % 8 !== 0) return -1;
+  const n = nbytes / 8;
+  if (slabUsed + n > slab.length) {
+    slab = new Float64Array(Math.max(SLAB, n));
+    slabUsed = 0;
+  }
+  const bytesOut = new Uint8Array(slab.buffer, slab.byteOffset + slabUsed * 8, nbytes);
+  let o = 0;
+  for (let k = i; k < close; k += 4) {
+    const x0 = B64[b[k]!]!;
+    const x1 = B64[b[k + 1]!]!;
+    const x2 = B64[b[k + 2]!]!;
+    const x3 = B64[b[k + 3]!]!;
+    if ((x0 | x1 | x2 | x3) < 0) {
+      // Only the last group may have padding ("xx==" or "xxx=").
+      if (k + 4 !== close || x0 < 0 || x1 < 0 || (x2 < 0 && pad !== 2) || (x3 < 0 && pad === 0)) return -1;
+      const x = (x0 << 18) | (x1 << 12) | ((x2 < 0 ? 0 : x2) << 6);
+      bytesOut[o++] = x >>> 16;
+      if (pad === 1) bytesOut[o++] = (x >>> 8) & 0xff;
+      break;
+    }
+    const x = (x0 << 18) | (x1 << 12) | (x2 << 6) | x3;
+    bytesOut[o] = x >>> 16;
+    bytesOut[o + 1] = (x >>> 8) & 0xff;
+    bytesOut[o + 2] = x & 0xff;
+    o += 3;
+  }
+  // Each int64, in place: high word (signed) × 2^32 + low word (unsigned).
+  const words = new Int32Array(slab.buffer, slab.byteOffset + slabUsed * 8, n * 2);
+  const out = slab;
+  for (let j = 0, w = 0; j < n; j++, w += 2) {
+    out[slabUsed + j] = words[w + 1]! * 4294967296 + (words[w]! >>> 0);
+  }
+  scanEnd = close + 1;
+  return n;
+}
+
+/** Index of the next `:` in [from, end), or -1. */
+function nextColon(b: Uint8Array, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (b[i] === 0x3a) return i;
   return -1;
 }
 

@@ -107,6 +107,30 @@ describe("parseWireLine", () => {
     same(a.slice(0, -3));
   });
 
+  test("a packed list sent as base64 of little-endian int64s (runtime/loopscope/packed.py)", () => {
+    const b64 = (ints: number[]): string => Buffer.from(new BigInt64Array(ints.map(BigInt)).buffer).toString("base64");
+    for (const ints of [
+      [],
+      [1],
+      [2, 1234567890123, 1234567890999, 0],
+      [-1, -4294967296, 4294967295, 4294967296, -9007199254740991, 9007199254740991],
+      [5, 10, 0, 3, 0, -1, 7],
+    ]) {
+      const line = `{"kind":"events/batch","seq":1,"events":[{"kind":"future/done-batch","data":"${b64(ints)}"},{"kind":"task/steps","loop":1,"data":[1,2,3,4]}],"dropped":0}`;
+      const r = parseWireLine(bytes(line));
+      assert.ok(r.ok && r.msg.kind === "events/batch" && r.msg.events[0]!.kind === "future/done-batch", line);
+      assert.ok(r.msg.events[0].data instanceof Float64Array);
+      assert.deepEqual(Array.from(r.msg.events[0].data), ints);
+      assert.ok(r.msg.events[1]!.kind === "task/steps");
+      assert.deepEqual(Array.from(r.msg.events[1].data), [1, 2, 3, 4]);
+    }
+    // Not base64 of int64s: the plain path's answer (a string is not a list).
+    for (const bad of ["AAAA", "AAAAAAAAAA=", "AAAAAAAAAA%=", "A===AAAAAAA="]) {
+      const line = `{"kind":"events/batch","seq":1,"events":[{"kind":"future/done-batch","data":"${bad}"}],"dropped":0}`;
+      same(line);
+    }
+  });
+
   test("lists that outgrow the shared slab keep their numbers", () => {
     const data = (n: number, base: number): number[] => Array.from({ length: n }, (_, i) => base + i);
     const got: Float64Array[] = [];
