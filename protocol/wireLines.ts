@@ -217,8 +217,8 @@ function decodeInts(b: Uint8Array, i: number, end: number): number {
       // Only the last group may have padding ("xx==" or "xxx=").
       if (k + 4 !== close || x0 < 0 || x1 < 0 || (x2 < 0 && pad !== 2) || (x3 < 0 && pad === 0)) return -1;
       const x = (x0 << 18) | (x1 << 12) | ((x2 < 0 ? 0 : x2) << 6);
-      bytesOut[o++] = x >>> 16;
-      if (pad === 1) bytesOut[o++] = (x >>> 8) & 0xff;
+      bytesOut[o] = x >>> 16;
+      if (pad === 1) bytesOut[o + 1] = (x >>> 8) & 0xff;
       break;
     }
     const x = (x0 << 18) | (x1 << 12) | (x2 << 6) | x3;
