@@ -3,6 +3,7 @@
 //   extension/src/extension.ts          -> dist/extension.js    (node, cjs, vscode external)
 //   extension/src/adapter/debugAdapter.ts -> dist/debugAdapter.js (node, cjs), when it exists
 //   webview/src/main.ts                 -> dist/webview.js      (browser, iife), when it exists
+//                                          + dist/webview.css, dist/codicon.ttf
 // Usage: node scripts/build.mjs [--watch] [--production]
 import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -46,6 +47,10 @@ const targets = [
     platform: "browser",
     format: "iife",
     target: "es2022",
+    // The codicon font (@vscode/codicons, imported by the view's CSS) lands beside
+    // dist/webview.css as dist/codicon.ttf; the CSS refers to it relatively.
+    loader: { ".ttf": "file" },
+    assetNames: "[name]",
   },
 ];
 

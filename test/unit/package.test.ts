@@ -1,6 +1,6 @@
 // The .vsix a user installs: packaged from the built dist/ with @vscode/vsce
 // (offline), then listed from the zip's central directory. It holds what runs
-// (the three bundles, the Python runtime, media, README, LICENSE, CHANGELOG)
+// (the three bundles, the codicon font, the Python runtime, media, README, LICENSE, CHANGELOG)
 // and nothing else: no tests, no TypeScript sources, no node_modules, no source
 // maps, no Python caches; and it stays under 2 MB.
 import assert from "node:assert/strict";
@@ -56,13 +56,15 @@ before(() => {
   names = entries.map((e) => e.name);
 });
 
-test("the .vsix holds the bundles, the whole Python runtime, media, README, LICENSE and CHANGELOG", () => {
+test("the .vsix holds the bundles, the codicon font, the whole Python runtime, media, README, LICENSE and CHANGELOG", () => {
   for (const f of [
     "extension/package.json",
     "extension/dist/extension.js",
     "extension/dist/debugAdapter.js",
     "extension/dist/webview.js",
     "extension/dist/webview.css",
+    // The codicon font the view's CSS refers to (served through webview.asWebviewUri, CSP font-src).
+    "extension/dist/codicon.ttf",
     "extension/media/loopscope.svg",
     "extension/media/empty-state.css",
     "extension/readme.md",

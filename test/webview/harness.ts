@@ -1,5 +1,5 @@
 // Test page for the webview: serves the built bundle (dist/webview.js and
-// .css) on 127.0.0.1 in the page extension/src/view/html.ts makes (same CSP),
+// .css, and the codicon font) on 127.0.0.1 in the page extension/src/view/html.ts makes (same CSP),
 // drives it in headless Debian Chromium through playwright-core, and plays
 // the extension's part with a fake host that replays recorded traces through
 // the real LoopModel: `ready` from the view → the full state → deltas.
@@ -71,6 +71,8 @@ export class Harness {
     const files: Record<string, [string, string]> = {
       "/dist/webview.js": [join(dist, "webview.js"), "text/javascript"],
       "/dist/webview.css": [join(dist, "webview.css"), "text/css"],
+      // The codicon font, which webview.css refers to relatively (as in VS Code, through asWebviewUri).
+      "/dist/codicon.ttf": [join(dist, "codicon.ttf"), "font/ttf"],
     };
     this.server = createServer((req, res) => {
       const url = new URL(req.url ?? "/", "http://127.0.0.1");

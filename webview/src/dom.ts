@@ -22,14 +22,48 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
-/** A button; `pressed` makes it a toggle (aria-pressed). */
+/**
+ * A codicon (the @vscode/codicons font, bundled into dist/webview.css and
+ * dist/codicon.ttf): decorative, so hidden from screen readers.
+ */
+export function icon(name: string, cls = ""): HTMLElement {
+  return el("span", { cls: `codicon codicon-${name}${cls === "" ? "" : ` ${cls}`}`, attrs: { "aria-hidden": "true" } });
+}
+
+/**
+ * Code points of the codicons drawn in SVG text, where the font's CSS classes
+ * cannot reach (test/unit/webview-codicons.test.ts checks them against the
+ * font's own table).
+ */
+export const CODICON_CHARS = {
+  "circle-large": 0xebb5,
+  "type-hierarchy-sub": 0xebba,
+  watch: 0xeb7c,
+  inbox: 0xeb09,
+  lock: 0xea75,
+  question: 0xeb32,
+} as const;
+
+/** A button; `pressed` makes it a toggle (aria-pressed); `icon` puts a codicon before the label. */
 export function button(
   label: string,
   onClick: (ev: MouseEvent) => void,
-  opts: ElOptions & { pressed?: boolean } = {},
+  opts: ElOptions & { pressed?: boolean; icon?: string } = {},
 ): HTMLButtonElement {
-  const b = el("button", { ...opts, text: label });
+  const { icon: iconName, ...rest } = opts;
+  const b =
+    iconName === undefined
+      ? el("button", { ...rest, text: label })
+      : el(
+          "button",
+          { ...rest, cls: `${rest.cls ?? ""} with-icon`.trim() },
+          icon(iconName),
+          el("span", { cls: "label", text: label }),
+        );
   b.type = "button";
+  // An icon button keeps its name when a narrow view shows the icon alone.
+  if (iconName !== undefined && label !== "" && rest.attrs?.["aria-label"] === undefined)
+    b.setAttribute("aria-label", label);
   if (opts.pressed !== undefined) b.setAttribute("aria-pressed", String(opts.pressed));
   b.addEventListener("click", onClick);
   return b;

@@ -3,9 +3,10 @@
 // the extension through the messages of model/viewProtocol.ts: `ready` on
 // load, then the full state and deltas, which a ModelMirror applies.
 
+import "@vscode/codicons/dist/codicon.css";
 import "./style.css";
 import { VIEW_PROTOCOL_VERSION } from "../../model/viewProtocol";
-import { button, el } from "./dom";
+import { button, el, icon } from "./dom";
 import { taskLabel } from "./format";
 import { Store, TABS, type Changes, type HostApi, type Tab } from "./store";
 import { DetailsView } from "./views/details";
@@ -107,10 +108,12 @@ function start(): void {
     if (store.problem !== null) parts.push(el("span", { text: store.problem }));
     if (m !== null) {
       if (m.meta.runtimeError !== null) {
-        parts.push(el("span", { text: `The tracer stopped: ${m.meta.runtimeError.message}` }));
+        parts.push(
+          el("span", {}, icon("error"), el("span", { text: `The tracer stopped: ${m.meta.runtimeError.message}` })),
+        );
       }
       for (const c of store.deadlocks()) {
-        const line = el("span", { cls: "deadlock-line" }, el("strong", { text: "Deadlock: " }));
+        const line = el("span", { cls: "deadlock-line" }, icon("warning"), el("strong", { text: "Deadlock: " }));
         const ids = [...c.tasks, c.tasks[0]!];
         ids.forEach((id, i) => {
           const t = m.tasks.get(id);

@@ -56,6 +56,7 @@ export class DetailsView {
       box.append(
         button("Reveal", () => this.reveal(s.file, s.line), {
           cls: "small-btn",
+          icon: "go-to-file",
           title: `Open ${s.file}:${s.line}`,
           attrs: { "data-action": "reveal" },
         }),
@@ -124,7 +125,9 @@ export class DetailsView {
         el("code", { text: `${fr.func}` }),
         el("span", { cls: "muted", text: ` ${base}:${fr.line}`, title: fr.file }),
       );
-      if (canReveal) li.append(button("Reveal", () => this.reveal(fr.file, fr.line), { cls: "small-btn" }));
+      if (canReveal) {
+        li.append(button("Reveal", () => this.reveal(fr.file, fr.line), { cls: "small-btn", icon: "go-to-file" }));
+      }
       ol.appendChild(li);
     }
     return ol;
@@ -142,6 +145,7 @@ export class DetailsView {
       actions.append(
         button("Reveal in editor", () => this.reveal(site.file, site.line), {
           cls: "primary",
+          icon: "go-to-file",
           attrs: { "data-action": "reveal-task" },
           title: `Open the creation site ${site.file}:${site.line}`,
         }),
@@ -150,7 +154,7 @@ export class DetailsView {
     const cancel = button(
       "Cancel task",
       () => this.store.post({ v: VIEW_PROTOCOL_VERSION, kind: "cancelTask", task: t.id }),
-      { attrs: { "data-action": "cancel-task" } },
+      { attrs: { "data-action": "cancel-task" }, icon: "debug-stop" },
     );
     cancel.disabled = !live || session?.canCancel !== true;
     cancel.title = !live

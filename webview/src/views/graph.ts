@@ -9,7 +9,7 @@ import { zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomBehavior 
 import { line, curveBasis } from "d3-shape";
 import "d3-transition";
 import type { AwaitGraph, GraphEdge, GraphNode } from "../../../model/graph";
-import { button, el, setPressed } from "../dom";
+import { button, CODICON_CHARS, el, icon, setPressed } from "../dom";
 import { GraphLayout, isLayoutEdge, type LayoutResult, type PlacedNode } from "../graph/layout";
 import type { Changes, Store } from "../store";
 
@@ -27,20 +27,32 @@ const LAYOUT_BUDGET_MS = 20;
 const BIG_RELAYOUT_MS = 1500;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-const TYPE_GLYPH: Record<string, string> = {
-  task: "",
-  future: "◇ ",
-  timer: "◷ ",
-  queue: "≡ ",
-  sync: "⊡ ",
-  unknown: "? ",
-};
+/** The codicon of a node (none for tasks: the plain box is a task). */
+function nodeIcon(n: GraphNode): keyof typeof CODICON_CHARS | null {
+  switch (n.type) {
+    case "task":
+      return null;
+    case "future":
+      return n.kind === "gather" || n.kind === "wait" ? "type-hierarchy-sub" : "circle-large";
+    case "timer":
+      return "watch";
+    case "queue":
+      return "inbox";
+    case "sync":
+      return "lock";
+    default:
+      return "question";
+  }
+}
 
 /** A drawn node: its elements and what they show (an update touches only what changed). */
 interface NodeRec {
   readonly g: SVGGElement;
   readonly rect: SVGRectElement;
   readonly text: SVGTextElement;
+  /** In the text: the codicon (font "codicon"), then the label. */
+  readonly glyph: SVGTSpanElement;
+  readonly label: SVGTSpanElement;
   readonly title: SVGTitleElement;
   n: GraphNode | null;
   p: PlacedNode | null;
@@ -120,21 +132,29 @@ export class GraphView {
 
   constructor(private readonly store: Store) {
     this.btnFocus = button("Focus", () => this.toggle("focus"), {
+      icon: "target",
       cls: "toggle",
       pressed: store.ui.focus,
       title: "Show only the selection's neighbourhood",
     });
     this.btnCreated = button("Created by", () => this.toggle("createdBy"), {
+      icon: "type-hierarchy-super",
       cls: "toggle",
       pressed: store.ui.createdBy,
       title: "Show dashed “created by” edges",
     });
     this.btnFinished = button("Finished", () => this.toggle("graphFinished"), {
+      icon: "pass",
       cls: "toggle",
       pressed: store.ui.graphFinished,
       title: "Include finished tasks",
     });
-    this.btnLegend = button("Legend", () => this.toggle("legend"), { cls: "toggle", pressed: store.ui.legend });
+    this.btnLegend = button("Legend", () => this.toggle("legend"), {
+      icon: "info",
+      cls: "toggle",
+      pressed: store.ui.legend,
+      title: "Show the legend",
+    });
     this.btnList = button(
       "Nodes",
       () => {
@@ -143,9 +163,9 @@ export class GraphView {
         this.list.hidden = !this.showList;
         this.renderList();
       },
-      { cls: "toggle", pressed: false, title: "List of nodes (keyboard navigation)" },
+      { icon: "list-flat", cls: "toggle", pressed: false, title: "List of nodes (keyboard navigation)" },
     );
-    const fit = button("Fit", () => this.fit(true), { title: "Fit the whole graph in view" });
+    const fit = button("Fit", () => this.fit(true), { icon: "screen-full", title: "Fit the whole graph in view" });
     const relayout = button(
       "Re-layout",
       () => {
@@ -154,7 +174,7 @@ export class GraphView {
         this.needFit = true;
         this.render(true);
       },
-      { title: "Pack the graph afresh" },
+      { icon: "refresh", title: "Pack the graph afresh" },
     );
 
     const svgEl = document.createElementNS(SVG_NS, "svg");
@@ -391,7 +411,11 @@ export class GraphView {
           r.g.setAttribute("data-type", n.type);
           r.g.setAttribute("data-kind", n.kind);
           r.rect.setAttribute("rx", n.type === "task" ? "4" : n.type === "queue" || n.type === "sync" ? "2" : "12");
-          r.text.textContent = truncate(TYPE_GLYPH[n.type] + nodeText(n), p.w);
+          const ic = nodeIcon(n);
+          r.glyph.textContent = ic === null ? "" : String.fromCodePoint(CODICON_CHARS[ic]);
+          r.label.textContent = truncate(nodeText(n), ic === null ? p.w : p.w - 20);
+          r.label.setAttribute("dx", ic === null ? "0" : "5");
+          r.label.setAttribute("dy", ic === null ? "4.2" : "-2.5");
         }
         if (
           o === null ||
@@ -549,6 +573,8 @@ export class GraphView {
   private makeLegend(): HTMLElement {
     const item = (cls: string, text: string, shape: "dot" | "line" = "dot"): HTMLElement =>
       el("span", { cls: "legend-item" }, el("span", { cls: `swatch ${shape} ${cls}` }), el("span", { text }));
+    const kind = (name: string, text: string): HTMLElement =>
+      el("span", { cls: "legend-item" }, icon(name), el("span", { text }));
     return el(
       "div",
       { cls: "legend", attrs: { "data-testid": "graph-legend", "aria-label": "Legend" } },
@@ -564,11 +590,12 @@ export class GraphView {
       el(
         "div",
         { cls: "legend-row" },
-        el("span", { cls: "legend-item", text: "▭ task" }),
-        el("span", { cls: "legend-item", text: "◇ future" }),
-        el("span", { cls: "legend-item", text: "◷ timer" }),
-        el("span", { cls: "legend-item", text: "≡ queue" }),
-        el("span", { cls: "legend-item", text: "⊡ lock/event" }),
+        el("span", { cls: "legend-item" }, el("span", { cls: "swatch box" }), el("span", { text: "task" })),
+        kind("circle-large", "future"),
+        kind("type-hierarchy-sub", "gather"),
+        kind("watch", "timer"),
+        kind("inbox", "queue"),
+        kind("lock", "lock/event"),
       ),
       el(
         "div",
@@ -601,7 +628,7 @@ export class GraphView {
     const last = Math.min(this.listNodes.length, Math.ceil((list.scrollTop + h) / LIST_ROW_H) + 4);
     const sel = this.store.selected;
     while (this.listPool.length < last - first) {
-      const it = el("div", { cls: "node-item", attrs: { role: "option" } });
+      const it = el("div", { cls: "node-item", attrs: { role: "option" } }, icon("blank"), el("span"));
       this.listPool.push(it);
     }
     let active = "";
@@ -616,7 +643,9 @@ export class GraphView {
       it.style.transform = `translateY(${idx * LIST_ROW_H}px)`;
       it.dataset.id = String(n.id);
       it.id = `graph-node-${n.id}`;
-      it.textContent = `${TYPE_GLYPH[n.type]}${nodeText(n)}`;
+      const ic = nodeIcon(n);
+      it.firstElementChild!.className = `codicon codicon-${ic ?? "blank"}`;
+      it.lastElementChild!.textContent = nodeText(n);
       it.className = `node-item st-${n.state.replace(/[^a-z]/g, "") || "none"}${n.id === sel ? " selected" : ""}`;
       it.setAttribute("aria-selected", String(n.id === sel));
       if (n.id === sel) active = it.id;
@@ -653,10 +682,31 @@ function newNodeRec(): NodeRec {
   const text = document.createElementNS(SVG_NS, "text");
   text.setAttribute("class", "label");
   text.setAttribute("x", "8");
-  text.setAttribute("dy", "0.35em");
+
+  const glyph = document.createElementNS(SVG_NS, "tspan");
+  glyph.setAttribute("class", "glyph");
+  // Vertical centring per tspan (a tspan's dy replaces the text's for its first character): the
+  // label's baseline 0.35em below the middle, the codicon's 2.5 px lower than that.
+  glyph.setAttribute("dy", "6.7");
+  const label = document.createElementNS(SVG_NS, "tspan");
+  text.append(glyph, label);
   const title = document.createElementNS(SVG_NS, "title");
   g.append(rect, text, title);
-  return { g, rect, text, title, n: null, p: null, sel: false, near: false, deadlock: false, clsStale: true, gen: 0 };
+  return {
+    g,
+    rect,
+    text,
+    glyph,
+    label,
+    title,
+    n: null,
+    p: null,
+    sel: false,
+    near: false,
+    deadlock: false,
+    clsStale: true,
+    gen: 0,
+  };
 }
 
 /** Sets the node's class when its state, type, selection, neighbourhood or deadlock flag changed. */

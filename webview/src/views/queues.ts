@@ -4,7 +4,7 @@
 // events, semaphores and conditions. Task references select the task.
 
 import type { QueueView, SyncView } from "../../../model/types";
-import { clear, el } from "../dom";
+import { clear, el, icon } from "../dom";
 import { describeId, fmtCount, fmtDuration, shortSite, taskLabel, waiterTask } from "../format";
 import type { Changes, Store } from "../store";
 
@@ -216,11 +216,19 @@ function weight(q: QueueView): number {
   return (q.getters.length + q.putters.length) * 1000 + q.size;
 }
 
+const SECTION_ICON: Record<string, string> = { ready: "list-ordered", timers: "watch", queues: "inbox", syncs: "lock" };
+
 function section(title: string, sub: string, content: HTMLElement, id: string): HTMLElement {
   return el(
     "section",
     { cls: "qsection", attrs: { "data-section": id } },
-    el("h3", {}, el("span", { text: title }), el("span", { cls: "muted sub", text: sub })),
+    el(
+      "h3",
+      {},
+      // The icon inside the title's span: they wrap together in a narrow sidebar.
+      el("span", { cls: "title" }, icon(SECTION_ICON[id] ?? "circle-large"), el("span", { text: title })),
+      el("span", { cls: "muted sub", text: sub }),
+    ),
     content,
   );
 }

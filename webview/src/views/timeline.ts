@@ -80,9 +80,20 @@ export class TimelineView {
         { cls: "toolbar" },
         button("Fit", () => this.svg.transition().duration(200).call(this.zoomer.transform, zoomIdentity), {
           title: "Show the whole run",
+          icon: "screen-full",
         }),
-        button("+", () => zoomBy(2), { title: "Zoom in (or Ctrl + wheel)", attrs: { "aria-label": "Zoom in" } }),
-        button("−", () => zoomBy(0.5), { title: "Zoom out", attrs: { "aria-label": "Zoom out" } }),
+        button("", () => zoomBy(2), {
+          title: "Zoom in (or Ctrl + wheel)",
+          attrs: { "aria-label": "Zoom in" },
+          icon: "zoom-in",
+          cls: "icon-only",
+        }),
+        button("", () => zoomBy(0.5), {
+          title: "Zoom out",
+          attrs: { "aria-label": "Zoom out" },
+          icon: "zoom-out",
+          cls: "icon-only",
+        }),
         this.info,
       ),
       this.scroller,
