@@ -35,8 +35,18 @@ line of that task, whatever other tasks run meanwhile. Into stops at the next
 line the task runs in any user frame (``justMyCode``: not the standard library
 or site-packages). When the task ends during a step, the step stops at the
 next user line anywhere.
+
+Evaluation (eval, set-var) runs the user's code on a 'loopscope-eval' thread
+(never stopped by a breakpoint; a deadline stops runaway Python code and the
+control thread stops waiting for a blocked call), as if on the frame's loop:
+that loop is the thread's running loop, so asyncio.get_running_loop(),
+current_task() and all_tasks() answer for it, and the frame's task's context
+variables are seen. set-var changes a local (through PyFrame_LocalsToFast
+before 3.13, the write-through f_locals from 3.13), a global, an item or an
+attribute.
 """
 import asyncio
+import contextvars
 import dis
 import gc
 import itertools
@@ -1121,16 +1131,50 @@ class Debugger:
             f = f.f_back
         return out
 
-    def _ref(self, kind, obj):
+    def _ref(self, kind, obj, owner=None):
+        """A reference the debugger can come back with while stopped. owner:
+        (frame, loop, task) the object was reached from, or None; evaluation
+        and setVariable use it (see _evaluate)."""
         ref = self.next_ref()
-        self.refs[ref] = (kind, obj)
+        self.refs[ref] = (kind, obj, owner)
         return ref
+
+    def _owner_of_thread(self, ident, frame):
+        """(frame, loop, task) for a frame of an OS thread: the loop that thread runs, and its running task."""
+        loop = task = None
+        stop = self.stop
+        for st in list(self.session.loops.values()):
+            if st.thread_ident == ident and not st.closed:
+                loop = st.loop_ref()
+                break
+        if stop is not None and stop.ident == ident:
+            task = stop.task
+        elif loop is not None:
+            try:
+                task = aio_tasks.current_task(loop)
+            except Exception:
+                task = None
+        return (frame, loop, task)
 
     def cmd_frames(self, args):
         if args.get("task") is not None:
-            frames = self._task_frames(self._task(args["task"]))
+            task = self._task(args["task"])
+            frames = self._task_frames(task)
+            try:
+                loop = task.get_loop()
+            except Exception:
+                loop = None
+
+            def owner(f):
+                return (f, loop, task)
+
         elif args.get("thread") is not None:
-            frames = self._thread_frames(int(args["thread"]))
+            ident = int(args["thread"])
+            frames = self._thread_frames(ident)
+
+            def owner(f):
+                return self._owner_of_thread(ident, f)
+
         else:
             raise CommandError("frames needs a 'task' or a 'thread'")
         out = []
@@ -1139,7 +1183,7 @@ class Debugger:
             code = f.f_code
             out.append(
                 {
-                    "ref": self._ref("frame", f) if keep else 0,
+                    "ref": self._ref("frame", f, owner(f)) if keep else 0,
                     "file": code.co_filename,
                     "line": int(line or 0),
                     "func": getattr(code, "co_qualname", code.co_name),
@@ -1149,19 +1193,20 @@ class Debugger:
         return {"frames": out}
 
     def _frame(self, ref):
+        """(frame, owner) of a frame reference."""
         entry = self.refs.get(ref)
         if entry is None or entry[0] != "frame":
             raise CommandError("unknown or expired frame %r (frames expire when the program continues)" % (ref,))
-        return entry[1]
+        return entry[1], entry[2]
 
     def cmd_scopes(self, args):
-        frame = self._frame(args.get("frame"))
+        frame, owner = self._frame(args.get("frame"))
         if frame.f_code.co_name == "<module>":
-            return {"scopes": [{"name": "Globals", "ref": self._ref("globals", frame), "expensive": False}]}
+            return {"scopes": [{"name": "Globals", "ref": self._ref("globals", frame, owner), "expensive": False}]}
         return {
             "scopes": [
-                {"name": "Locals", "ref": self._ref("locals", frame), "expensive": False},
-                {"name": "Globals", "ref": self._ref("globals", frame), "expensive": True},
+                {"name": "Locals", "ref": self._ref("locals", frame, owner), "expensive": False},
+                {"name": "Globals", "ref": self._ref("globals", frame, owner), "expensive": True},
             ]
         }
 
@@ -1170,24 +1215,24 @@ class Debugger:
         entry = self.refs.get(ref)
         if entry is None:
             raise CommandError("unknown or expired variables reference %r" % (ref,))
-        kind, obj = entry
+        kind, obj, owner = entry
         start = max(0, int(args.get("start") or 0))
         count = max(0, int(args.get("count") or 0))
         filt = args.get("filter")
         if kind == "locals":
             items = [(k, v, k) for k, v in list(obj.f_locals.items())]
-            return {"variables": [self._describe(n, v, e) for n, v, e in _page(items, start, count)]}
+            return {"variables": [self._describe(n, v, e, owner) for n, v, e in _page(items, start, count)]}
         if kind == "globals":
             g = obj.f_globals
             items = [(k, v, k) for k, v in sorted(list(g.items()), key=lambda kv: str(kv[0])) if k != "__builtins__" and not (k.startswith("__") and k.endswith("__"))]
-            return {"variables": [self._describe(n, v, e) for n, v, e in _page(items, start, count)]}
+            return {"variables": [self._describe(n, v, e, owner) for n, v, e in _page(items, start, count)]}
         value, expr = obj
-        return {"variables": [self._describe(n, v, e) for n, v, e in _children(value, expr, start, count, filt)]}
+        return {"variables": [self._describe(n, v, e, owner) for n, v, e in _children(value, expr, start, count, filt)]}
 
-    def _describe(self, name, value, expr):
+    def _describe(self, name, value, expr, owner=None):
         out = {"name": str(name), "value": safe_repr(value), "type": _type_name(value), "ref": 0, "indexed": 0, "named": 0, "evaluate_name": expr}
         if _expandable(value):
-            out["ref"] = self._ref("value", (value, expr))
+            out["ref"] = self._ref("value", (value, expr), owner)
             n = _indexed_len(value)
             if n is not None:
                 out["indexed"] = n
@@ -1197,8 +1242,9 @@ class Debugger:
         expression = args.get("expression")
         if not isinstance(expression, str) or not expression.strip():
             raise CommandError("evaluate needs an expression")
+        owner = None
         if args.get("frame") is not None:
-            frame = self._frame(args["frame"])
+            frame, owner = self._frame(args["frame"])
             g, l = frame.f_globals, frame.f_locals
         else:
             g = sys.modules["__main__"].__dict__
@@ -1214,16 +1260,90 @@ class Debugger:
                 mode = "exec"
             except SyntaxError as exc2:
                 raise CommandError("SyntaxError: %s" % exc2.msg)
-        try:
-            value = _with_deadline(lambda: eval(code, g, l), EVAL_DEADLINE_S)
-        except _Deadline:
-            raise CommandError("evaluation took longer than %d s and was stopped" % EVAL_DEADLINE_S)
-        except BaseException as exc:  # the user's code: report it, never raise
-            raise CommandError(_exc_text(exc))
+        value = self._evaluate(lambda: eval(code, g, l), owner)
         if mode == "exec":
+            if owner is not None and l is not g:
+                _locals_to_fast(owner[0])  # `x = 5` in the console changes the frame's x
             return {"value": "", "type": "", "ref": 0, "indexed": 0}
-        d = self._describe(expression, value, expression)
+        d = self._describe(expression, value, expression, owner)
         return {"value": d["value"], "type": d["type"], "ref": d["ref"], "indexed": d["indexed"]}
+
+    def _evaluate(self, fn, owner):
+        """Run the user's code fn() for the debugger; its exceptions come back
+        as CommandError. It runs on a thread of its own ('loopscope-eval': it
+        never stops at a breakpoint), within a deadline, so neither an endless
+        loop nor a blocking call ties up the control thread. For a frame of a
+        task (owner: frame, loop, task) it runs as if on that task's loop: the
+        loop is the thread's running loop (asyncio.get_running_loop(),
+        current_task(), all_tasks() work) and the task's context variables are
+        seen (in a copy of its context: the task may hold it entered)."""
+        loop = owner[1] if owner is not None else None
+        ctx = _task_context(owner[2]) if owner is not None else None
+        box = {}
+
+        def run():
+            try:
+                if loop is not None:
+                    aio_events._set_running_loop(loop)
+                if ctx is not None:
+                    box["value"] = ctx.copy().run(_with_deadline, fn, EVAL_DEADLINE_S)
+                else:
+                    box["value"] = _with_deadline(fn, EVAL_DEADLINE_S)
+            except BaseException as exc:  # the user's code: reported, never raised here
+                box["error"] = exc
+            finally:
+                if loop is not None:
+                    aio_events._set_running_loop(None)
+
+        t = threading.Thread(target=run, name="loopscope-eval", daemon=True)
+        t.start()
+        t.join(EVAL_DEADLINE_S + 2.0)
+        if t.is_alive():
+            raise CommandError("evaluation did not finish within %d s (it is blocked and goes on in the background)" % EVAL_DEADLINE_S)
+        if "error" in box:
+            exc = box["error"]
+            if isinstance(exc, _Deadline):
+                raise CommandError("evaluation took longer than %d s and was stopped" % EVAL_DEADLINE_S)
+            raise CommandError(_exc_text(exc))
+        return box.get("value")
+
+    def cmd_set_var(self, args):
+        """setVariable: `name` in a scope or expandable value (a ref from
+        scopes/vars) gets the value of the expression `value`, evaluated in
+        the frame the ref came from."""
+        ref = args.get("ref")
+        entry = self.refs.get(ref)
+        if entry is None:
+            raise CommandError("unknown or expired variables reference %r" % (ref,))
+        name = args.get("name")
+        text = args.get("value")
+        if not isinstance(name, str) or not isinstance(text, str) or not text.strip():
+            raise CommandError("set-var needs a 'name' and a 'value' expression")
+        kind, obj, owner = entry
+        frame = owner[0] if owner is not None else None
+        try:
+            code = compile(text.strip(), "<loopscope-set>", "eval")
+        except SyntaxError as exc:
+            raise CommandError("SyntaxError: %s" % exc.msg)
+        if frame is not None:
+            g, l = frame.f_globals, frame.f_locals
+        else:
+            g = l = sys.modules["__main__"].__dict__
+        value = self._evaluate(lambda: eval(code, g, l), owner)
+        if kind == "locals":
+            _set_local(obj, name, value)
+            expr = name
+        elif kind == "globals":
+            if name not in obj.f_globals:
+                raise CommandError("no global named %r" % name)
+            obj.f_globals[name] = value
+            expr = name
+        elif kind == "value":
+            container, parent = obj
+            expr = _set_item(container, parent, name, value)
+        else:
+            raise CommandError("that variable cannot be changed")
+        return self._describe(name, value, expr, owner)
 
     def cmd_exception_info(self, args):
         stop = self.stop
@@ -1250,6 +1370,96 @@ class Debugger:
 
 
 # -- variables ----------------------------------------------------------------------
+
+
+def _task_context(task):
+    """The contextvars.Context a task runs in (None when it cannot be had):
+    Task.get_context() from 3.12; before, the C Task keeps it where only the
+    garbage collector's view of its references reaches."""
+    if task is None:
+        return None
+    get = getattr(task, "get_context", None)
+    if get is not None:
+        try:
+            return get()
+        except Exception:
+            return None
+    ctx = getattr(task, "_context", None)
+    if isinstance(ctx, contextvars.Context):
+        return ctx
+    try:
+        for r in gc.get_referents(task):
+            if isinstance(r, contextvars.Context):
+                return r
+    except Exception:
+        pass
+    return None
+
+
+_LocalsToFast = None
+
+
+def _locals_to_fast(frame):
+    """Before 3.13 frame.f_locals is a snapshot dict: copy it back into the
+    frame's variables (cells too), as trace functions do. 3.13+: f_locals
+    writes through (PEP 667), nothing to do."""
+    global _LocalsToFast
+    if PY >= (3, 13):
+        return
+    if _LocalsToFast is None:
+        try:
+            import ctypes
+
+            fn = ctypes.pythonapi.PyFrame_LocalsToFast
+            fn.argtypes = [ctypes.py_object, ctypes.c_int]
+            fn.restype = None
+            _LocalsToFast = fn
+        except Exception as exc:  # no ctypes in this build
+            raise CommandError("changing a local needs ctypes, which this Python lacks (%s)" % exc)
+    _LocalsToFast(frame, 0)
+
+
+def _set_local(frame, name, value):
+    code = frame.f_code
+    known = name in code.co_varnames or name in code.co_cellvars or name in code.co_freevars
+    if PY >= (3, 13):
+        proxy = frame.f_locals
+        if not known and name not in proxy:
+            raise CommandError("no local named %r" % name)
+        proxy[name] = value
+        return
+    d = frame.f_locals  # refreshed from the frame's variables
+    if not known and name not in d:
+        raise CommandError("no local named %r" % name)
+    d[name] = value
+    _locals_to_fast(frame)
+
+
+def _set_item(container, parent, name, value):
+    """Set the child `name` (as _children lists it) of a container or object;
+    returns its evaluate name."""
+    import collections
+
+    if isinstance(container, dict):
+        for k in list(container.keys()):
+            if safe_repr(k, 80) == name:
+                container[k] = value
+                return _key_expr(parent, k)
+        raise CommandError("no key %s in that dict any more" % name)
+    if isinstance(container, (list, collections.deque)):
+        try:
+            i = int(name)
+            container[i] = value
+        except (ValueError, IndexError):
+            raise CommandError("no item %s in that %s any more" % (name, type(container).__name__))
+        return "%s[%d]" % (parent, i) if parent and isinstance(container, list) else None
+    if isinstance(container, (tuple, set, frozenset, str, bytes)):
+        raise CommandError("a %s cannot be changed in place" % type(container).__name__)
+    try:
+        setattr(container, name, value)
+    except Exception as exc:
+        raise CommandError("cannot set %s: %s" % (name, _exc_text(exc)))
+    return "%s.%s" % (parent, name) if parent else None
 
 _SCALARS = (int, float, complex, str, bytes, bytearray, bool, type(None), type(Ellipsis))
 
@@ -1347,7 +1557,7 @@ class _Deadline(BaseException):
 
 
 def _with_deadline(fn, seconds):
-    """Run fn on this (control) thread, stopped by a line-trace deadline."""
+    """Run fn on this thread, stopped by a line-trace deadline."""
     deadline = time.monotonic() + seconds
     previous = sys.gettrace()
 
@@ -2016,6 +2226,7 @@ COMMANDS = (
     "scopes",
     "vars",
     "eval",
+    "set_var",
     "exception_info",
     "source",
 )

@@ -131,3 +131,110 @@ test("lists, dicts and objects expand; large ones come in pages", async () => {
     await s.until("exited");
   });
 });
+
+const ASYNC_PROGRAM = `
+  import asyncio, contextvars
+
+  request = contextvars.ContextVar("request", default="none")
+  LIMIT = 1
+
+  class Box:
+      def __init__(self):
+          self.size = 1
+
+  async def other():
+      await asyncio.sleep(10)
+
+  async def worker(n):
+      request.set("req-7")
+      total = n
+      items = [1, 2, 3]
+      table = {"a": 1}
+      box = Box()
+      await asyncio.sleep(0)  # @bp
+      print("after total=%s items=%s table=%s size=%s LIMIT=%s" % (total, items, table, box.size, LIMIT))
+
+  async def main():
+      o = asyncio.create_task(other(), name="other")
+      await asyncio.create_task(worker(41), name="worker")
+      o.cancel()
+
+  asyncio.run(main())
+`;
+
+test("evaluate sees the frame's loop and task: all_tasks(), current_task(), context variables, other tasks' locals", async () => {
+  const p = new Program(ASYNC_PROGRAM);
+  await withSession(async (s) => {
+    await s.launch({ program: p.path }, { [p.path]: [{ line: p.line("bp") }] });
+    const stop = await s.stopped();
+    const frameId = (await s.stack(stop.body.threadId!))[0]!.id;
+    const ev = async (expression: string): Promise<string> =>
+      (await s.dc.evaluateRequest({ expression, frameId, context: "repl" })).body.result;
+    assert.equal(await ev("sorted(t.get_name() for t in asyncio.all_tasks())"), "['Task-1', 'other', 'worker']");
+    assert.equal(await ev("asyncio.current_task().get_name()"), "'worker'");
+    assert.equal(await ev("request.get()"), "'req-7'");
+    assert.equal(
+      await ev(
+        "[t for t in asyncio.all_tasks(asyncio.get_running_loop()) if t.get_name() == 'Task-1'][0].get_coro().cr_frame.f_locals['o'].get_name()",
+      ),
+      "'other'",
+    );
+    assert.match(
+      await rejection(
+        s.dc.evaluateRequest({ expression: "asyncio.current_task().result()", frameId, context: "watch" }),
+      ),
+      /^InvalidStateError: Result is not set/,
+    );
+    await s.dc.continueRequest({ threadId: stop.body.threadId! });
+    await s.until("exited");
+  });
+});
+
+test("setVariable changes a local, a list item, a dict entry, an attribute and a global of a stopped task", async () => {
+  const p = new Program(ASYNC_PROGRAM);
+  await withSession(async (s) => {
+    await s.launch({ program: p.path }, { [p.path]: [{ line: p.line("bp") }] });
+    const stop = await s.stopped();
+    const frameId = (await s.stack(stop.body.threadId!))[0]!.id;
+    const scopes = (await s.dc.scopesRequest({ frameId })).body.scopes;
+    const localsRef = scopes.find((x) => x.name === "Locals")!.variablesReference;
+    const globalsRef = scopes.find((x) => x.name === "Globals")!.variablesReference;
+    const set = (variablesReference: number, name: string, value: string) =>
+      s.dc.setVariableRequest({ variablesReference, name, value });
+    const total = await set(localsRef, "total", "total + 59");
+    assert.equal(total.body.value, "100");
+    assert.equal(total.body.type, "int");
+    const locals = await s.vars(localsRef);
+    assert.equal(locals.get("total")?.value, "100");
+    assert.equal((await set(locals.get("items")!.variablesReference, "1", "20")).body.value, "20");
+    const table = await set(locals.get("table")!.variablesReference, "'a'", "{'deep': [1]}");
+    assert.ok(table.body.variablesReference! > 0, "the new value expands");
+    assert.equal((await set(locals.get("box")!.variablesReference, "size", "3")).body.value, "3");
+    assert.equal((await set(globalsRef, "LIMIT", "'high'")).body.value, "'high'");
+    // Errors come back as errors and change nothing.
+    assert.match(await rejection(set(localsRef, "total", "1 +")), /SyntaxError/);
+    assert.match(await rejection(set(localsRef, "total", "missing")), /^NameError/);
+    assert.match(await rejection(set(localsRef, "nope", "1")), /no local named 'nope'/);
+    const task = scopes.find((x) => x.name === "Task")!.variablesReference;
+    assert.match(await rejection(set(task, "state", "'done'")), /cannot be changed/);
+    assert.equal((await s.vars(localsRef)).get("total")?.value, "100");
+    await s.dc.continueRequest({ threadId: stop.body.threadId! });
+    await s.until("exited");
+    assert.match(
+      s.output("stdout"),
+      /after total=100 items=\[1, 20, 3\] table=\{'a': \{'deep': \[1\]\}\} size=3 LIMIT=high/,
+    );
+  });
+});
+
+test("the adapter says it supports setVariable", async () => {
+  await withSession(async (s) => {
+    const init = await s.dc.initializeRequest({
+      adapterID: "loopscope",
+      linesStartAt1: true,
+      columnsStartAt1: true,
+      pathFormat: "path",
+    });
+    assert.equal(init.body?.supportsSetVariable, true);
+  });
+});

@@ -167,6 +167,42 @@ asyncio.run(main())
 """
 
 
+EVAL_AND_SET = """
+import asyncio, contextvars
+
+request = contextvars.ContextVar("request", default="none")
+LIMIT = 1
+
+class Box:
+    def __init__(self):
+        self.size = 1
+
+async def other():
+    await asyncio.sleep(10)
+
+async def worker(n):
+    request.set("req-7")
+    total = n
+    items = [1, 2, 3]
+    table = {"a": 1}
+    pair = (1, 2)
+    box = Box()
+
+    def peek():
+        return total
+
+    await asyncio.sleep(0)  # @bp
+    print("after n=%s total=%s peek=%s items=%s table=%s size=%s LIMIT=%s" % (n, total, peek(), items, table, box.size, LIMIT), pair)
+
+async def main():
+    o = asyncio.create_task(other(), name="other")
+    await asyncio.create_task(worker(41), name="worker")
+    o.cancel()
+
+asyncio.run(main())
+"""
+
+
 class Launch(unittest.TestCase):
     def test_breakpoint_inspect_step_over_await_continue(self):
         p = Program(STEPPING)
@@ -200,6 +236,74 @@ class Launch(unittest.TestCase):
             code, out, err = a.finish()
             self.assertEqual(code, 0, err)
             self.assertIn("result 42", out)
+        finally:
+            a.close()
+
+    def test_evaluate_as_on_the_tasks_loop_and_set_variable(self):
+        p = Program(EVAL_AND_SET)
+        a = Adapter(p)
+        try:
+            a.ok("set-breakpoints", file=p.path, breakpoints=[{"id": 1, "line": p.line("bp")}])
+            a.ok("start")
+            stop = a.stopped()
+            frame = a.top(task=stop["task"])[0]["ref"]
+
+            def ev(expression, context="watch"):
+                return a.request("eval", frame=frame, expression=expression, context=context)
+
+            def value(expression, context="watch"):
+                r = ev(expression, context)
+                self.assertTrue(r["ok"], r.get("error"))
+                return r["body"]["value"]
+
+            # asyncio's "current loop" calls work: the frame's loop is the running one.
+            self.assertEqual(value("sorted(t.get_name() for t in asyncio.all_tasks())"), "['Task-1', 'other', 'worker']")
+            self.assertEqual(value("asyncio.current_task().get_name()"), "'worker'")
+            self.assertEqual(value("len(asyncio.all_tasks(asyncio.get_running_loop()))"), "3")
+            # The task's context variables; another task's locals.
+            self.assertEqual(value("request.get()"), "'req-7'")
+            self.assertEqual(
+                value("[t for t in asyncio.all_tasks() if t.get_name() == 'Task-1'][0].get_coro().cr_frame.f_locals['o'].get_name()"),
+                "'other'",
+            )
+            # Errors are errors; the session goes on.
+            for expression, error in (("missing + 1", "NameError"), ("1 / 0", "ZeroDivisionError"), ("def (", "SyntaxError")):
+                r = ev(expression)
+                self.assertFalse(r["ok"])
+                self.assertTrue(r["error"].startswith(error), r["error"])
+            # A statement in the console changes the frame's local.
+            self.assertTrue(ev("n = 5", context="repl")["ok"])
+            self.assertEqual(value("n"), "5")
+
+            scopes = a.ok("scopes", frame=frame)["scopes"]
+            local_ref = scopes[0]["ref"]
+            global_ref = scopes[1]["ref"]
+            changed = a.ok("set-var", ref=local_ref, name="total", value="total + 59")
+            self.assertEqual((changed["value"], changed["type"]), ("100", "int"))
+            local = {v["name"]: v for v in a.ok("vars", ref=local_ref)["variables"]}
+            self.assertEqual(local["total"]["value"], "100")
+            items = a.ok("vars", ref=local["items"]["ref"])["variables"]
+            self.assertEqual(a.ok("set-var", ref=local["items"]["ref"], name=items[1]["name"], value="20")["value"], "20")
+            table = a.ok("vars", ref=local["table"]["ref"])["variables"]
+            self.assertEqual(table[0]["name"], "'a'")
+            self.assertEqual(a.ok("set-var", ref=local["table"]["ref"], name="'a'", value="{'deep': [1]}")["evaluate_name"], "table['a']")
+            self.assertEqual(a.ok("set-var", ref=local["box"]["ref"], name="size", value="3")["value"], "3")
+            self.assertEqual(a.ok("set-var", ref=global_ref, name="LIMIT", value="'high'")["value"], "'high'")
+            for ref, name, text, error in (
+                (local_ref, "nope", "1", "no local named"),
+                (local_ref, "total", "1 +", "SyntaxError"),
+                (local_ref, "total", "missing", "NameError"),
+                (local["pair"]["ref"], "0", "1", "a tuple cannot be changed"),
+                (global_ref, "not_there", "1", "no global named"),
+            ):
+                r = a.request("set-var", ref=ref, name=name, value=text)
+                self.assertFalse(r["ok"])
+                self.assertIn(error, r["error"])
+            a.ok("set-breakpoints", file=p.path, breakpoints=[])
+            a.ok("continue")
+            code, out, err = a.finish()
+            self.assertEqual(code, 0, err)
+            self.assertIn("after n=5 total=100 peek=100 items=[1, 20, 3] table={'a': {'deep': [1]}} size=3 LIMIT=high", out)
         finally:
             a.close()
 

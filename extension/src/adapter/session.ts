@@ -508,7 +508,7 @@ export class LoopscopeSession extends DebugSession {
       supportsTerminateRequest: true,
       supportTerminateDebuggee: true,
       supportsDelayedStackTraceLoading: true,
-      supportsSetVariable: false,
+      supportsSetVariable: true,
       supportsStepBack: false,
       supportsRestartRequest: false,
     };
@@ -1024,6 +1024,35 @@ export class LoopscopeSession extends DebugSession {
     if (v.indexed) out.indexedVariables = v.indexed;
     if (v.evaluate_name) out.evaluateName = v.evaluate_name;
     return out;
+  }
+
+  protected override async setVariableRequest(
+    response: DebugProtocol.SetVariableResponse,
+    args: DebugProtocol.SetVariableArguments,
+  ): Promise<void> {
+    const ref = this.varHandles.get(args.variablesReference);
+    if (ref === undefined) {
+      this.fail(response, "Those variables are gone (the program continued).", false);
+      return;
+    }
+    if (ref.kind === "rows") {
+      this.fail(response, "Loopscope's task facts cannot be changed; change the program's variables instead.", false);
+      return;
+    }
+    try {
+      // The runtime evaluates the value in the frame the variable was reached from.
+      const v = await this.request<RuntimeVariable>("set-var", { ref: ref.ref, name: args.name, value: args.value });
+      const out = this.variable(v);
+      response.body = {
+        value: out.value,
+        type: out.type,
+        variablesReference: out.variablesReference,
+        indexedVariables: out.indexedVariables,
+      };
+      this.sendResponse(response);
+    } catch (err) {
+      this.fail(response, message(err), false);
+    }
   }
 
   protected override async evaluateRequest(
