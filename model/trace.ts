@@ -5,6 +5,7 @@
 // error that names its line.
 
 import { checkHello, validateMessage, type WireMessage } from "../protocol/index";
+import { decodePackedInts } from "../protocol/packedBase64";
 import { LoopModel } from "./loopModel";
 import type { ModelConfig } from "./types";
 
@@ -81,6 +82,8 @@ export function parseTrace(text: string, opts: TraceOptions = {}): TraceResult {
         throw new TraceError(lineNo, `not a message object: ${preview(line)}`);
       }
       msg = parsed as WireMessage; // trusted input: the caller turned validation off
+      const bad = decodePackedData(msg);
+      if (bad !== null) throw new TraceError(lineNo, bad);
     }
     if (!sawHello) {
       if (msg.kind !== "session/hello") {
@@ -95,4 +98,21 @@ export function parseTrace(text: string, opts: TraceOptions = {}): TraceResult {
   }
   if (!sawHello) throw new TraceError(Math.max(1, lineNo), "empty trace: no session/hello");
   return { model, messages, truncated };
+}
+
+/**
+ * Without validation (which decodes them), packed ints sent as base64 text
+ * still have to become numbers before the model reads them.
+ */
+function decodePackedData(msg: WireMessage): string | null {
+  if (msg.kind !== "events/batch") return null;
+  for (const ev of msg.events) {
+    const holder = ev as { data?: unknown };
+    if (typeof holder.data === "string") {
+      const ints = decodePackedInts(holder.data);
+      if (ints === null) return `${ev.kind}: packed ints: not base64 text of whole int64s`;
+      holder.data = ints;
+    }
+  }
+  return null;
 }

@@ -18,6 +18,7 @@ import traceback
 from . import _protocol as P
 from . import gcguard, hooks
 from . import recorder as R
+from .packed import pack
 from .safe_repr import safe_repr, safe_str
 
 SAMPLE_NS = 100_000_000
@@ -153,7 +154,7 @@ class Drainer:
             data = []
             for fid, fut in pruned:
                 data += (fid, ts, _STATE_CODES[future_state(fut)])
-            events.append({"kind": P.FUTURE_DONE_BATCH, "data": data})
+            events.append({"kind": P.FUTURE_DONE_BATCH, "data": pack(data)})
         now = R.now_ns()
         if force_sample or now - self._last_sample >= SAMPLE_NS:
             self._last_sample = now
@@ -193,9 +194,9 @@ class Drainer:
             else:
                 rest.append(ev)
         if created:
-            out.append({"kind": P.TASK_CREATED_BATCH, "loop": st.id, "names": names, "coros": coros, "data": created})
+            out.append({"kind": P.TASK_CREATED_BATCH, "loop": st.id, "names": names, "coros": coros, "data": pack(created)})
         if futs:
-            out.append({"kind": P.FUTURE_CREATED_BATCH, "loop": st.id, "types": R.FUTURE_TYPES, "data": futs})
+            out.append({"kind": P.FUTURE_CREATED_BATCH, "loop": st.id, "types": R.FUTURE_TYPES, "data": pack(futs)})
         n = len(steps) // 4
         ends = steps[2::4] if n else None
         j = 0
@@ -205,18 +206,18 @@ class Drainer:
                 ts = rel(ev[3] if code in (R.E_TASK_CREATED, R.E_FUT_CREATED) else ev[2])
                 k = bisect.bisect_right(ends, ts, j)
                 if k > j:
-                    out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 : k * 4]})
+                    out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": pack(steps[j * 4 : k * 4])})
                     j = k
             converted = self._convert(ev)
             if code in (R.E_QUEUE_CREATED, R.E_SYNC_CREATED, R.E_LOOP_CREATED):
                 self.announced.add(ev[1])
             out.append(converted)
         if n and j < n:
-            out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": steps[j * 4 :]})
+            out.append({"kind": P.TASK_STEPS, "loop": st.id, "data": pack(steps[j * 4 :])})
         if done_data:
-            out.append({"kind": P.TASK_DONE_BATCH, "data": done_data, "results": done_results})
+            out.append({"kind": P.TASK_DONE_BATCH, "data": pack(done_data), "results": done_results})
         if fdone:
-            out.append({"kind": P.FUTURE_DONE_BATCH, "data": fdone})
+            out.append({"kind": P.FUTURE_DONE_BATCH, "data": pack(fdone)})
 
     def _convert(self, ev):
         code = ev[0]

@@ -10,6 +10,7 @@ import json
 import sys
 
 from . import _protocol as P
+from .packed import unpack
 
 
 _DONE_STATES = ("done", "cancelled", "failed")
@@ -99,7 +100,7 @@ def _apply(ev, sites, tasks, futures, queues):
             "result": None,
         }
     elif kind == P.TASK_CREATED_BATCH:
-        data = ev["data"]
+        data = unpack(ev["data"])
         for i in range(len(data) // 5):
             k = i * 5
             _apply(
@@ -120,7 +121,7 @@ def _apply(ev, sites, tasks, futures, queues):
                 queues,
             )
     elif kind == P.TASK_DONE_BATCH:
-        data = ev["data"]
+        data = unpack(ev["data"])
         for i in range(len(data) // 2):
             t = tasks.get(data[i * 2])
             if t is not None:
@@ -131,7 +132,7 @@ def _apply(ev, sites, tasks, futures, queues):
         if t is not None:
             t["name"] = ev["name"]
     elif kind == P.TASK_STEPS:
-        data = ev["data"]
+        data = unpack(ev["data"])
         for i in range(0, len(data) - 3, 4):
             t = tasks.get(data[i])
             if t is not None:
@@ -172,7 +173,7 @@ def _apply(ev, sites, tasks, futures, queues):
                 awaited["awaited_by"].add(ev["future"])
     elif kind == P.FUTURE_CREATED_BATCH:
         types = ev["types"]
-        data = ev["data"]
+        data = unpack(ev["data"])
         for i in range(0, len(data) - 5, 6):
             t = data[i + 2]
             futures[data[i]] = {
@@ -185,7 +186,7 @@ def _apply(ev, sites, tasks, futures, queues):
                 "awaited_by": set(),
             }
     elif kind == P.FUTURE_DONE_BATCH:
-        data = ev["data"]
+        data = unpack(ev["data"])
         for i in range(0, len(data) - 2, 3):
             f = futures.get(data[i])
             if f is not None:

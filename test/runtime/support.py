@@ -14,6 +14,7 @@ RUNTIME = os.path.join(REPO, "runtime")
 sys.path.insert(0, RUNTIME)
 
 from loopscope import report as _report  # noqa: E402
+from loopscope.packed import unpack  # noqa: E402
 
 PY = sys.version_info[:2]
 TIMEOUT = 60
@@ -85,7 +86,7 @@ class Trace:
         """[(task, start, end, waits)] in order."""
         out = []
         for e in self.of_kind("task/steps"):
-            d = e["data"]
+            d = unpack(e["data"])
             out.extend(tuple(d[i : i + 4]) for i in range(0, len(d), 4))
         return out
 
@@ -96,7 +97,7 @@ class Trace:
             if e["kind"] == "task/created":
                 out.append(e)
             elif e["kind"] == "task/created-batch":
-                d = e["data"]
+                d = unpack(e["data"])
                 for i in range(len(d) // 5):
                     out.append({"task": d[i * 5], "loop": e["loop"], "ts": d[i * 5 + 1], "name": e["names"][i], "coro": e["coros"][i],
                                 "site": d[i * 5 + 2] or None, "parent": d[i * 5 + 3] or None, "eager": bool(d[i * 5 + 4])})
@@ -109,13 +110,13 @@ class Trace:
             if e["kind"] == "future/created":
                 futs[e["future"]] = {"type": e["type"], "site": e["site"], "owner": e["owner"], "children": e["children"], "state": "pending"}
             elif e["kind"] == "future/created-batch":
-                d = e["data"]
+                d = unpack(e["data"])
                 for i in range(0, len(d), 6):
                     futs[d[i]] = {"type": e["types"][d[i + 2]], "site": d[i + 3] or None, "owner": d[i + 4] or None, "children": [], "state": "pending"}
             elif e["kind"] == "future/done" and e["future"] in futs:
                 futs[e["future"]]["state"] = e["state"]
             elif e["kind"] == "future/done-batch":
-                d = e["data"]
+                d = unpack(e["data"])
                 for i in range(0, len(d), 3):
                     if d[i] in futs:
                         futs[d[i]]["state"] = ("done", "cancelled", "failed")[d[i + 2]]

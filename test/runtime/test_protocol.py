@@ -84,3 +84,61 @@ class ProtocolTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PackedTest(unittest.TestCase):
+    """Packed int lists (schema type ``packed``): base64 of little-endian int64s."""
+
+    def test_round_trip_and_known_text(self):
+        from loopscope.packed import pack, unpack
+
+        values = [1, 2, 3, 4]
+        self.assertEqual(pack(values).text, "AQAAAAAAAAACAAAAAAAAAAMAAAAAAAAABAAAAAAAAAA=")
+        for values in ([], [0], [-1, 2**53 - 1, -(2**53 - 1), 1234567890123], list(range(-500, 500, 7))):
+            self.assertEqual(unpack(pack(values).text), values)
+            self.assertEqual(unpack(values), values)
+
+    def test_beyond_int64_stays_a_list(self):
+        from loopscope.packed import pack
+
+        self.assertEqual(pack([1, 2**70]), [1, 2**70])
+
+    def test_validation(self):
+        from loopscope.packed import pack
+
+        def steps(data):
+            return {"kind": p.EVENTS_BATCH, "seq": 1, "dropped": 0, "events": [{"kind": p.TASK_STEPS, "loop": 1, "data": data}]}
+
+        self.assertIsNone(p.validate(steps(pack([1, 2, 3, 0]).text)))
+        self.assertIsNone(p.validate(steps([1, 2, 3, 0])))
+        for bad in ("AQAAAA==", "nope", "AQAAAAAAAA*=", 5, [1.5]):
+            self.assertIsNotNone(p.validate(steps(bad)), bad)
+
+    def test_wire_encode_writes_packed_text_as_a_json_string(self):
+        from loopscope import wire
+        from loopscope.packed import pack, unpack
+
+        msg = {"kind": p.EVENTS_BATCH, "seq": 1, "dropped": 0, "events": [{"kind": p.TASK_STEPS, "loop": 1, "data": pack([5, 6, 7, 0])}]}
+        line = wire.encode(msg)
+        self.assertTrue(line.endswith(b"\n"))
+        back = json.loads(line)
+        self.assertEqual(unpack(back["events"][0]["data"]), [5, 6, 7, 0])
+        self.assertIsNone(p.validate(back))
+
+    def test_a_program_string_equal_to_the_marker_changes_nothing(self):
+        from loopscope import wire
+        from loopscope.packed import pack, unpack
+
+        marker = "\x00loopscope-packed\x00"
+        msg = {
+            "kind": p.EVENTS_BATCH,
+            "seq": 1,
+            "dropped": 0,
+            "events": [
+                {"kind": p.TASK_RENAMED, "task": 1, "ts": 1, "name": marker},
+                {"kind": p.TASK_STEPS, "loop": 1, "data": pack([1, 2, 3, 0])},
+            ],
+        }
+        back = json.loads(wire.encode(msg))
+        self.assertEqual(back["events"][0]["name"], marker)
+        self.assertEqual(unpack(back["events"][1]["data"]), [1, 2, 3, 0])

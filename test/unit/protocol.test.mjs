@@ -135,6 +135,8 @@ function sampleOf(type) {
       return true;
     case "any":
       return { anything: [1, "two"] };
+    case "packed":
+      return [7, 8];
     case "Event":
       return sampleEvent("task/created");
     default:
