@@ -25,10 +25,10 @@ export type LineResult =
   /** `json`: false when the line is not JSON at all, true when it is JSON but not a valid message. */
   | { ok: false; error: string; json: boolean };
 
-/** Event kinds with a packed `data: int[]` field. */
+/** Event kinds with a packed `data` field (schema type `packed`). */
 const PACKED_KINDS: ReadonlySet<string> = new Set(
   Object.entries(EVENT_FIELDS)
-    .filter(([, fields]) => fields.some((f) => f.name === "data" && f.type === "int[]"))
+    .filter(([, fields]) => fields.some((f) => f.name === "data" && f.type === "packed"))
     .map(([kind]) => kind),
 );
 
