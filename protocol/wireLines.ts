@@ -50,7 +50,19 @@ for (let i = 0; i < 64; i++) {
  */
 const SLAB = 1 << 20;
 let slab = new Float64Array(SLAB);
+/** The slab's bytes and 32-bit words (base64 lists are decoded into it as bytes). */
+let slabBytes: Uint8Array = new Uint8Array(slab.buffer);
+let slabWords: Int32Array = new Int32Array(slab.buffer);
 let slabUsed = 0;
+
+/** Starts a new slab of at least n numbers; returns its bytes. */
+function newSlab(n: number): Uint8Array {
+  slab = new Float64Array(n);
+  slabBytes = new Uint8Array(slab.buffer);
+  slabWords = new Int32Array(slab.buffer);
+  slabUsed = 0;
+  return slabBytes;
+}
 /** Where the last successful scanInts stopped (the byte after `]`). */
 let scanEnd = 0;
 
@@ -92,10 +104,11 @@ function scanInts(b: Uint8Array, i: number, end: number): number {
     if (i - first > 15 && v > Number.MAX_SAFE_INTEGER) return -1;
     if (base + k === out.length) {
       // The slab is full: this list moves to the start of a new one.
-      const fresh = new Float64Array(Math.max(SLAB, k * 2));
-      fresh.set(out.subarray(base, base + k));
-      slab = out = fresh;
-      slabUsed = base = 0;
+      const prev = out;
+      newSlab(Math.max(SLAB, k * 2)); // (slabUsed = 0)
+      slab.set(prev.subarray(base, base + k));
+      out = slab;
+      base = 0;
     }
     out[base + k++] = neg ? -v : v;
     c = d + 0x30;
@@ -188,52 +201,130 @@ function packedPath(b: Uint8Array, start: number, end: number): LineResult | nul
 
 /**
  * Decodes a packed list sent as a string, starting after its opening quote
- * at `i`: base64 (with padding) of little-endian int64s, into the slab from
- * slabUsed on. Returns the count (scanEnd set past the closing quote), or -1
- * when it is not that. Ints beyond 2^53 are rounded, as JSON.parse rounds them.
+ * at `i`: canonical base64 (padded) of little-endian int64s, into the slab
+ * from slabUsed on, in one pass. Returns the count (scanEnd set past the
+ * closing quote), or -1 when it is not that. Ints beyond 2^53 are rounded,
+ * as JSON.parse rounds them.
  */
 function decodeInts(b: Uint8Array, i: number, end: number): number {
-  let close = i;
-  while (close < end && b[close] !== 0x22) close++;
+  if (typeof (b as NodeBytes).latin1Slice === "function") return decodeIntsNode(b as NodeBytes, i, end);
+  let bytes = slabBytes;
+  let base = slabUsed * 8;
+  let o = base;
+  let k = i;
+  let x0 = 0;
+  let x1 = 0;
+  let x2 = 0;
+  let x3 = 0;
+  for (;;) {
+    x0 = B64[b[k]!]!;
+    x1 = B64[b[k + 1]!]!;
+    x2 = B64[b[k + 2]!]!;
+    x3 = B64[b[k + 3]!]!;
+    if ((x0 | x1 | x2 | x3) < 0) break;
+    if (o + 3 > bytes.length) {
+      // The slab is full: this list moves to the start of a new one, big enough for all of it.
+      let close = k;
+      while (close < end && b[close] !== 0x22) close++;
+      const prev = bytes;
+      bytes = newSlab(Math.max(SLAB, Math.ceil((o - base + ((close - k) / 4) * 3) / 8 + 1)));
+      bytes.set(prev.subarray(base, o));
+      o -= base;
+      base = 0;
+    }
+    const x = (x0 << 18) | (x1 << 12) | (x2 << 6) | x3;
+    bytes[o] = x >>> 16;
+    bytes[o + 1] = (x >>> 8) & 0xff;
+    bytes[o + 2] = x & 0xff;
+    o += 3;
+    k += 4;
+  }
+  return finishInts(b, k, end, base, o, x0, x1, x2);
+}
+
+/** What decodeIntsNode uses of a Node Buffer (protocol/ itself does not depend on Node). */
+interface NodeBytes extends Uint8Array {
+  latin1Slice(start: number, end: number): string;
+  indexOf(value: number, byteOffset?: number): number;
+}
+
+interface NodeBufferClass {
+  from(
+    buffer: ArrayBufferLike,
+    byteOffset: number,
+    length: number,
+  ): { write(s: string, o: number, n: number, enc: string): number };
+}
+
+/**
+ * decodeInts with Node's native base64 decoder, for lines in a Node Buffer.
+ * Node's decoder skips characters outside the alphabet (the count of bytes
+ * written then falls short: refused) and takes the URL-safe '-' and '_' too
+ * (looked for first: refused), so it accepts exactly what the JS loop does.
+ */
+function decodeIntsNode(b: NodeBytes, i: number, end: number): number {
+  const close = b.indexOf(0x22, i);
+  if (close < 0 || close >= end) return -1;
   const chars = close - i;
-  if (close === end || chars % 4 !== 0) return -1;
+  if (chars % 4 !== 0) return -1;
   let pad = 0;
   if (chars > 0 && b[close - 1] === 0x3d) pad = b[close - 2] === 0x3d ? 2 : 1;
   const nbytes = (chars / 4) * 3 - pad;
   if (nbytes % 8 !== 0) return -1;
+  const dash = b.indexOf(0x2d, i);
+  const under = b.indexOf(0x5f, i);
+  if ((dash >= 0 && dash < close) || (under >= 0 && under < close)) return -1;
   const n = nbytes / 8;
-  if (slabUsed + n > slab.length) {
-    slab = new Float64Array(Math.max(SLAB, n));
-    slabUsed = 0;
-  }
-  const bytesOut = new Uint8Array(slab.buffer, slab.byteOffset + slabUsed * 8, nbytes);
-  let o = 0;
-  for (let k = i; k < close; k += 4) {
-    const x0 = B64[b[k]!]!;
-    const x1 = B64[b[k + 1]!]!;
-    const x2 = B64[b[k + 2]!]!;
-    const x3 = B64[b[k + 3]!]!;
-    if ((x0 | x1 | x2 | x3) < 0) {
-      // Only the last group may have padding ("xx==" or "xxx=").
-      if (k + 4 !== close || x0 < 0 || x1 < 0 || (x2 < 0 && pad !== 2) || (x3 < 0 && pad === 0)) return -1;
-      const x = (x0 << 18) | (x1 << 12) | ((x2 < 0 ? 0 : x2) << 6);
-      bytesOut[o] = x >>> 16;
-      if (pad === 1) bytesOut[o + 1] = (x >>> 8) & 0xff;
-      break;
-    }
-    const x = (x0 << 18) | (x1 << 12) | (x2 << 6) | x3;
-    bytesOut[o] = x >>> 16;
-    bytesOut[o + 1] = (x >>> 8) & 0xff;
-    bytesOut[o + 2] = x & 0xff;
-    o += 3;
-  }
-  // Each int64, in place: high word (signed) × 2^32 + low word (unsigned).
-  const words = new Int32Array(slab.buffer, slab.byteOffset + slabUsed * 8, n * 2);
+  if (slabUsed + n > slab.length) newSlab(Math.max(SLAB, n));
+  const base = slabUsed * 8;
+  const NodeBuffer = (globalThis as { Buffer?: NodeBufferClass }).Buffer!;
+  const view = NodeBuffer.from(slab.buffer, slab.byteOffset + base, nbytes);
+  if (view.write(b.latin1Slice(i, close), 0, nbytes, "base64") !== nbytes) return -1;
+  const words = slabWords;
   const out = slab;
-  for (let j = 0, w = 0; j < n; j++, w += 2) {
-    out[slabUsed + j] = words[w + 1]! * 4294967296 + (words[w]! >>> 0);
-  }
+  const first = base / 8;
+  for (let j = first, w = base / 4; j < first + n; j++, w += 2) out[j] = words[w + 1]! * 4294967296 + (words[w]! >>> 0);
   scanEnd = close + 1;
+  return n;
+}
+
+/** The end of a base64 list at text byte `k` (a group that was not four digits): padding, the quote, the numbers. */
+function finishInts(
+  b: Uint8Array,
+  k: number,
+  end: number,
+  base: number,
+  o: number,
+  x0: number,
+  x1: number,
+  x2: number,
+): number {
+  const bytes = slabBytes;
+  if (b[k] !== 0x22) {
+    // The last group: "xx==" or "xxx=", then the quote.
+    if (x0 < 0 || x1 < 0 || b[k + 3] !== 0x3d || b[k + 4] !== 0x22) return -1;
+    const x = (x0 << 18) | (x1 << 12) | ((x2 < 0 ? 0 : x2) << 6);
+    if (x2 < 0) {
+      if (b[k + 2] !== 0x3d || (x1 & 0xf) !== 0) return -1;
+      if (o + 1 > bytes.length) return -1;
+      bytes[o++] = x >>> 16;
+    } else {
+      if ((x2 & 0x3) !== 0) return -1;
+      if (o + 2 > bytes.length) return -1;
+      bytes[o] = x >>> 16;
+      bytes[o + 1] = (x >>> 8) & 0xff;
+      o += 2;
+    }
+    k += 4;
+  }
+  if (k >= end || (o - base) % 8 !== 0) return -1;
+  // Each int64, in place: high word (signed) × 2^32 + low word (unsigned).
+  const n = (o - base) / 8;
+  const words = slabWords;
+  const out = slab;
+  const first = base / 8;
+  for (let j = first, w = base / 4; j < first + n; j++, w += 2) out[j] = words[w + 1]! * 4294967296 + (words[w]! >>> 0);
+  scanEnd = k + 1;
   return n;
 }
 

@@ -24,12 +24,24 @@ function plain(x: unknown): unknown {
   return JSON.parse(JSON.stringify(x, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v)));
 }
 
+/**
+ * Both ways a line reaches the parser: alone in a buffer (copied: the
+ * portable code) and followed by its newline in a Node Buffer (as
+ * LineSplitter hands it on: Node's base64 decoder).
+ */
+function parseBoth(line: string): [LineResult, LineResult] {
+  const withNewline = bytes(line + "\n");
+  return [parseWireLine(bytes(line)), parseWireLine(withNewline, 0, withNewline.length - 1)];
+}
+
 function same(line: string): LineResult {
-  const got = parseWireLine(bytes(line));
   const want = reference(line);
-  assert.equal(got.ok, want.ok, line);
-  if (got.ok && want.ok) assert.deepEqual(plain(got.msg), plain(want.msg));
-  if (!got.ok && !want.ok) assert.deepEqual(got, want);
+  const [got, got2] = parseBoth(line);
+  for (const g of [got, got2]) {
+    assert.equal(g.ok, want.ok, line);
+    if (g.ok && want.ok) assert.deepEqual(plain(g.msg), plain(want.msg));
+    if (!g.ok && !want.ok) assert.deepEqual(g, want);
+  }
   return got;
 }
 
@@ -117,15 +129,25 @@ describe("parseWireLine", () => {
       [5, 10, 0, 3, 0, -1, 7],
     ]) {
       const line = `{"kind":"events/batch","seq":1,"events":[{"kind":"future/done-batch","data":"${b64(ints)}"},{"kind":"task/steps","loop":1,"data":[1,2,3,4]}],"dropped":0}`;
-      const r = parseWireLine(bytes(line));
-      assert.ok(r.ok && r.msg.kind === "events/batch" && r.msg.events[0]!.kind === "future/done-batch", line);
-      assert.ok(r.msg.events[0].data instanceof Float64Array);
-      assert.deepEqual(Array.from(r.msg.events[0].data), ints);
-      assert.ok(r.msg.events[1]!.kind === "task/steps");
-      assert.deepEqual(Array.from(r.msg.events[1].data), [1, 2, 3, 4]);
+      for (const r of parseBoth(line)) {
+        assert.ok(r.ok && r.msg.kind === "events/batch" && r.msg.events[0]!.kind === "future/done-batch", line);
+        assert.ok(r.msg.events[0].data instanceof Float64Array);
+        assert.deepEqual(Array.from(r.msg.events[0].data), ints);
+        assert.ok(r.msg.events[1]!.kind === "task/steps");
+        assert.deepEqual(Array.from(r.msg.events[1].data), [1, 2, 3, 4]);
+      }
     }
     // Not base64 of int64s: the plain path's answer (a string is not a list).
-    for (const bad of ["AAAA", "AAAAAAAAAA=", "AAAAAAAAAA%=", "A===AAAAAAA="]) {
+    for (const bad of [
+      "AAAA",
+      "AAAAAAAAAA=",
+      "AAAAAAAAAA%=",
+      "A===AAAAAAA=",
+      "AAAA-AAAAAA=",
+      "AAAA_AAAAAA=",
+      "AAAA AAAAAA=",
+      "AAAAAAAAAA==",
+    ]) {
       const line = `{"kind":"events/batch","seq":1,"events":[{"kind":"future/done-batch","data":"${bad}"}],"dropped":0}`;
       same(line);
     }
@@ -134,16 +156,28 @@ describe("parseWireLine", () => {
   test("lists that outgrow the shared slab keep their numbers", () => {
     const data = (n: number, base: number): number[] => Array.from({ length: n }, (_, i) => base + i);
     const got: Float64Array[] = [];
-    for (const [n, base] of [
-      [700_000, 1e12],
-      [700_000, 2e12],
-      [3_000_000, 3e12],
-      [8, 4e12],
+    const b64 = (ints: number[]): string => Buffer.from(new BigInt64Array(ints.map(BigInt)).buffer).toString("base64");
+    for (const [n, base, form] of [
+      [700_000, 1e12, "list"],
+      [700_000, 2e12, "base64"],
+      [3_000_000, 3e12, "base64"],
+      [8, 4e12, "list"],
+      [900_000, 5e12, "list"],
+      [500_000, 6e12, "base64"],
     ] as const) {
-      const r = parseWireLine(bytes(batch([{ kind: "future/done-batch", data: data(n, base) }])));
+      const ints = data(n, base);
+      const line =
+        form === "list"
+          ? batch([{ kind: "future/done-batch", data: ints }])
+          : `{"kind":"events/batch","seq":3,"events":[{"kind":"future/done-batch","data":"${b64(ints)}"}],"dropped":0}`;
+      const r = parseWireLine(bytes(line));
       assert.ok(r.ok && r.msg.kind === "events/batch" && r.msg.events[0]!.kind === "future/done-batch");
       const d = r.msg.events[0].data;
       assert.ok(d instanceof Float64Array && d.length === n);
+      assert.ok(
+        d.buffer.byteLength > d.byteLength || d.byteOffset > 0,
+        `list ${got.length} is a view of the shared slab (the fast path)`,
+      );
       got.push(d);
     }
     for (const [i, d] of got.entries()) {
