@@ -212,15 +212,14 @@ function decodeInts(b: Uint8Array, i: number, end: number): number {
   let base = slabUsed * 8;
   let o = base;
   let k = i;
-  let x0 = 0;
-  let x1 = 0;
-  let x2 = 0;
-  let x3 = 0;
+  let x0: number;
+  let x1: number;
+  let x2: number;
   for (;;) {
     x0 = B64[b[k]!]!;
     x1 = B64[b[k + 1]!]!;
     x2 = B64[b[k + 2]!]!;
-    x3 = B64[b[k + 3]!]!;
+    const x3 = B64[b[k + 3]!]!;
     if ((x0 | x1 | x2 | x3) < 0) break;
     if (o + 3 > bytes.length) {
       // The slab is full: this list moves to the start of a new one, big enough for all of it.
