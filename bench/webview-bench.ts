@@ -10,7 +10,9 @@
 //    the Graph tab showing.
 // 2. Graph layout of ~5,000 nodes: (a) 2,500 tasks each awaiting its own
 //    sleep (2,500 components of the same shape), (b) one component: a gather
-//    of 2,500 tasks each awaiting a sleep. First layout and a re-pack.
+//    of 2,500 tasks each awaiting a sleep, (c) one component of mixed shapes
+//    (a server: handlers on queues, a lock, sleeps, small gathers). First
+//    layout and a re-pack.
 // 3. Memory over 1M events: model/synth's realistic stream (workers awaiting
 //    sleep / queue / lock futures, 1,000 alive at a time, 50,000 created: ~1M events)
 //    through the host model into the view, a delta every ~33k events; the
@@ -21,7 +23,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import { Harness, type HostedPage } from "../test/webview/harness";
 import { LoopModel } from "../model/loopModel";
 import { synthStream } from "../model/synth";
-import { hello, loopCreated, steps, taskCreated, taskDone, Batcher } from "../model/synth";
+import {
+  hello,
+  loopCreated,
+  queueCreated,
+  queueSample,
+  steps,
+  syncCreated,
+  syncSample,
+  taskCreated,
+  taskDone,
+  Batcher,
+} from "../model/synth";
 import type { LoopEvent, WireMessage } from "../protocol/index";
 import { VIEW_PROTOCOL_VERSION } from "../model/viewProtocol";
 
@@ -311,49 +324,106 @@ function printProfile(prof: CpuProfile): void {
   );
 }
 
+const LAYOUT_SHAPES = {
+  separate: "2,500 tasks each awaiting its own sleep",
+  gather: "one component (a gather of 2,500 tasks, each awaiting a sleep)",
+  server:
+    "one component of mixed shapes (a gather of 1,670 handlers: awaiting a sleep, a get on one of 3 queues, " +
+    "a lock, or a gather of 1-3 tasks with their sleeps)",
+} as const;
+
+/** The events of a layout shape (see LAYOUT_SHAPES). */
+function layoutShape(shape: keyof typeof LAYOUT_SHAPES): LoopEvent[] {
+  const evs: LoopEvent[] = [loopCreated(1, 0)];
+  const main = 5;
+  evs.push(taskCreated(main, 1, 1, { name: "main", coro: "main" }));
+  const sleeps: number[] = [];
+  const st: [number, number, number, number][] = [];
+  const future = (id: number, type: string, owner: number | null, children: number[] = []): LoopEvent => ({
+    kind: "future/created",
+    future: id,
+    loop: 1,
+    ts: 5,
+    type,
+    site: null,
+    owner,
+    children,
+    due_ns: null,
+  });
+  let id = 100;
+  let ts = 10;
+  const task = (name: string, parent: number | null, awaits: number): number => {
+    const t = id++;
+    evs.push(taskCreated(t, 1, ts++, { name, coro: name.replace(/-\d+$/, ""), parent }));
+    st.push([t, ts, ts + 1, awaits]);
+    ts += 2;
+    return t;
+  };
+  const sleep = (): number => {
+    const f = id++;
+    sleeps.push(f, ts, 0, 0, 0, 1e12);
+    return f;
+  };
+  const kids: number[] = [];
+  if (shape !== "server") {
+    for (let i = 0; i < 2_500; i++) kids.push(task(`fetch-${i}`, shape === "gather" ? main : null, sleep()));
+  } else {
+    const queues = [50, 51, 52];
+    const lock = 60;
+    const getters = new Map<number, number[]>(queues.map((q) => [q, []]));
+    const waiters: number[] = [];
+    for (const q of queues) evs.push(queueCreated(q, 2));
+    evs.push(syncCreated(lock, 2, "Lock"));
+    for (let i = 0; kids.length < 1_670; i++) {
+      switch (i % 4) {
+        case 0:
+          kids.push(task(`sleeper-${i}`, main, sleep()));
+          break;
+        case 1: {
+          const q = queues[i % 3]!;
+          const f = id++;
+          evs.push(future(f, "queue-get", q));
+          getters.get(q)!.push(f);
+          kids.push(task(`consumer-${i}`, main, f));
+          break;
+        }
+        case 2: {
+          const f = id++;
+          evs.push(future(f, "lock-acquire", lock));
+          waiters.push(f);
+          kids.push(task(`locker-${i}`, main, f));
+          break;
+        }
+        default: {
+          const g = id++;
+          const sub: number[] = [];
+          const t = task(`fanout-${i}`, main, g);
+          for (let j = 0; j <= i % 3; j++) sub.push(task(`part-${i}-${j}`, t, sleep()));
+          evs.push(future(g, "gather", null, sub));
+          kids.push(t);
+        }
+      }
+    }
+    for (const q of queues) evs.push(queueSample(q, ts, { getters: getters.get(q)! }));
+    evs.push(syncSample(lock, ts, "locked", waiters, null));
+  }
+  evs.push({ kind: "future/created-batch", loop: 1, types: ["sleep"], data: sleeps });
+  if (shape !== "separate") {
+    const gather = id++;
+    evs.push(future(gather, "gather", null, kids));
+    st.unshift([main, 2, 3, gather]);
+  }
+  evs.push(steps(1, ...st));
+  return evs;
+}
+
 async function layout(h: Harness): Promise<void> {
-  for (const shape of ["separate", "gather"] as const) {
+  for (const shape of Object.keys(LAYOUT_SHAPES) as (keyof typeof LAYOUT_SHAPES)[]) {
     const p = await h.newPage(1280, 800);
     await p.open(null);
     const m = new LoopModel();
-    const b = new Batcher();
     m.apply(hello());
-    const evs: LoopEvent[] = [loopCreated(1, 0)];
-    const N = 2_500;
-    const main = 5;
-    evs.push(taskCreated(main, 1, 1, { name: "main", coro: "main" }));
-    const futs: number[] = [];
-    const st: [number, number, number, number][] = [];
-    let id = 100;
-    const kids: number[] = [];
-    for (let i = 0; i < N; i++) {
-      const t = id++;
-      const f = id++;
-      kids.push(t);
-      evs.push(
-        taskCreated(t, 1, 10 + i, { name: `fetch-${i}`, coro: "fetch", parent: shape === "gather" ? main : null }),
-      );
-      futs.push(f, 10 + i, 0, 0, 0, 1e12);
-      st.push([t, 20 + 3 * i, 21 + 3 * i, f]);
-    }
-    evs.push({ kind: "future/created-batch", loop: 1, types: ["sleep"], data: futs });
-    const gather = id;
-    if (shape === "gather") {
-      evs.push({
-        kind: "future/created",
-        future: gather,
-        loop: 1,
-        ts: 5,
-        type: "gather",
-        site: null,
-        owner: null,
-        children: kids,
-        due_ns: null,
-      });
-      st.unshift([main, 2, 3, gather]);
-    }
-    evs.push(steps(1, ...st));
-    m.apply(b.batch(...evs));
+    m.apply(new Batcher().batch(...layoutShape(shape)));
     await p.post({
       v: VIEW_PROTOCOL_VERSION,
       kind: "state",
@@ -372,7 +442,7 @@ async function layout(h: Harness): Promise<void> {
     const again = await p.page.getAttribute(".graph-view", "data-layout-ms");
     const drawn = await p.page.$$eval("g.node", (g) => g.length);
     console.log(
-      `graph layout, ${shape === "gather" ? "one component (a gather of 2,500 tasks, each awaiting a sleep)" : "2,500 tasks each awaiting its own sleep"}: ` +
+      `graph layout, ${LAYOUT_SHAPES[shape]}: ` +
         `${nodes} nodes in ${comps} component(s), ${computed} laid out by d3-dag: first layout ${first} ms; re-pack ${again} ms; ${drawn} nodes drawn`,
     );
     await p.page.close();

@@ -143,6 +143,9 @@ function kindWidth(n: GraphNode): string {
   return s;
 }
 
+/** Node kinds in the order of their signature strings (futures and unknown ids alike). */
+const TYPE_RANK: Record<GraphNode["type"], number> = { future: 0, unknown: 0, queue: 1, sync: 2, timer: 3, task: 4 };
+
 /** The out- or in-list of a node without links (shared, never pushed to). */
 const NONE: number[] = [];
 
@@ -236,13 +239,11 @@ function canonical(members: number[], adj: Adjacency): Component {
     const id = members[0]!;
     return { ids: members, sig: `${kw.get(id)!}|`, key: id, pairs: [] };
   }
-  const ranks = new Map<number, string>();
-  for (const id of members) ranks.set(id, `${kw.get(id)!}:${out.get(id)!.length}:${inn.get(id)!.length}`);
-  const cmp = (a: number, b: number): number => {
-    const ra = ranks.get(a)!;
-    const rb = ranks.get(b)!;
-    return ra < rb ? -1 : ra > rb ? 1 : a - b;
-  };
+  // Rank: kind, then out- and in-degree, as one number (cheap to compare).
+  const ranks = new Map<number, number>();
+  for (const id of members)
+    ranks.set(id, TYPE_RANK[nodeById.get(id)!.type] * 1e12 + out.get(id)!.length * 1e6 + inn.get(id)!.length);
+  const cmp = (a: number, b: number): number => ranks.get(a)! - ranks.get(b)! || a - b;
   // DFS along out-edges from sources (or from the smallest rank when all are in a cycle).
   const order: number[] = [];
   const placed = new Set<number>();
@@ -418,7 +419,7 @@ export class GraphLayout {
       for (const [a, b] of comp.pairs) {
         const r = lay.routes.get(edgeKey(a, b));
         if (r !== undefined) {
-          p.routes.push([edgeKey(comp.ids[a]!, comp.ids[b]!), r.map(([x, y]) => [s.x + x, s.y + y])]);
+          p.routes.push([edgeKey(comp.ids[a]!, comp.ids[b]!), shift(r, s.x, s.y)]);
         }
       }
     }
@@ -474,6 +475,9 @@ interface Stack {
   readonly copies: number[][];
 }
 
+/** Layouts of stacked pieces by shape (the same few shapes come back on every update). */
+const PIECE_LAYOUTS = new Map<string, CompLayout>();
+
 /** A box with at least this many links is a hub. */
 const HUB_DEGREE = 8;
 
@@ -482,6 +486,14 @@ function findStacks(boxes: number[], outL: number[][], inL: number[][], boxSig: 
   const hub = new Uint8Array(n);
   for (const v of boxes) if (outL[v]!.length + inL[v]!.length >= HUB_DEGREE) hub[v] = 1;
   const seen = new Uint8Array(n);
+  /** Which piece a box is in (while that piece is ordered). */
+  const mark = new Int32Array(n).fill(-1);
+  const codes = new Map<string, number>();
+  const boxCode = (sig: string): number => {
+    let c = codes.get(sig);
+    if (c === undefined) codes.set(sig, (c = codes.size));
+    return c;
+  };
   const groups = new Map<string, Stack>();
   for (const start of boxes) {
     if (hub[start] || seen[start]) continue;
@@ -498,30 +510,45 @@ function findStacks(boxes: number[], outL: number[][], inL: number[][], boxSig: 
         }
     }
     if (members.length > MAX_BRANCH) continue;
+    if (members.length === 1) {
+      // The common piece (a task with its folded future): its hub links are its shape.
+      const attach: { hub: number; toCopy: boolean; li: number }[] = [];
+      for (const w of outL[start]!) attach.push({ hub: w, toCopy: false, li: 0 });
+      for (const w of inL[start]!) attach.push({ hub: w, toCopy: true, li: 0 });
+      const sig = `${boxSig[start]}||${attach
+        .map((a) => `${a.toCopy ? "<" : ">"}${a.hub}`)
+        .sort()
+        .join(",")}`;
+      const grp = groups.get(sig);
+      if (grp === undefined) groups.set(sig, { attach, copies: [members] });
+      else grp.copies.push(members);
+      continue;
+    }
     // A canonical order (DFS from the piece's sources, ties by shape and hub links), so that
     // equal shapes give equal signatures with their boxes in corresponding order.
-    const inPiece = new Set(members);
-    const hubLinks = (v: number): string =>
-      outL[v]!.filter((w) => hub[w])
-        .map((w) => `>${w}`)
-        .concat(inL[v]!.filter((w) => hub[w]).map((w) => `<${w}`))
-        .sort()
-        .join("");
-    const rank = new Map<number, string>();
+    // Ranks as numbers: shape of the box, then its out- and in-degree inside the piece, then
+    // its hub links (how many, to which hubs). Ties are broken by id: equal pieces whose tied
+    // boxes link to different hubs may then get different signatures (not stacked, never wrong).
+    const here = start; // the piece's first box: marks its members
+    for (const v of members) mark[v] = here;
+    const rank = new Map<number, number>();
     for (const v of members) {
-      const o = outL[v]!.filter((w) => inPiece.has(w)).length;
-      const i = inL[v]!.filter((w) => inPiece.has(w)).length;
-      rank.set(v, `${boxSig[v]}:${o}:${i}:${hubLinks(v)}`);
+      let o = 0;
+      let i = 0;
+      let h = 0;
+      for (const w of outL[v]!)
+        if (mark[w] === here) o++;
+        else h += 1 + w;
+      for (const w of inL[v]!)
+        if (mark[w] === here) i++;
+        else h += 1 + 2 * w;
+      rank.set(v, ((boxCode(boxSig[v]!) * 64 + o) * 64 + i) * 1e7 + (h % 1e7));
     }
-    const cmp = (a: number, b: number): number => {
-      const ra = rank.get(a)!;
-      const rb = rank.get(b)!;
-      return ra < rb ? -1 : ra > rb ? 1 : a - b;
-    };
+    const cmp = (x: number, y: number): number => rank.get(x)! - rank.get(y)! || x - y;
     const order: number[] = [];
     const placed = new Set<number>();
-    const roots = [...members].sort(cmp);
-    roots.sort((a, b) => Number(inL[a]!.some((w) => inPiece.has(w))) - Number(inL[b]!.some((w) => inPiece.has(w))));
+    const hasParent = (v: number): number => (inL[v]!.some((w) => mark[w] === here) ? 1 : 0);
+    const roots = [...members].sort((x, y) => hasParent(x) - hasParent(y) || cmp(x, y));
     for (const r of roots) {
       const stack = [r];
       while (stack.length > 0) {
@@ -529,7 +556,7 @@ function findStacks(boxes: number[], outL: number[][], inL: number[][], boxSig: 
         if (placed.has(v)) continue;
         placed.add(v);
         order.push(v);
-        const next = outL[v]!.filter((w) => inPiece.has(w) && !placed.has(w)).sort(cmp);
+        const next = outL[v]!.filter((w) => mark[w] === here && !placed.has(w)).sort(cmp);
         for (let j = next.length - 1; j >= 0; j--) stack.push(next[j]!);
       }
     }
@@ -650,7 +677,14 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
       if (la !== undefined && lb !== undefined) pairs.push([la, lb]);
     }
     const sub: Component = { ids: members.map((v) => comp.ids[v]!), sig: "", key: 0, pairs };
-    const lay = layoutComponent(sub, nodeById, true);
+    // Copies of one shape recur from update to update (and across components): laid out once.
+    const key = `${sub.ids.map((id) => kindWidth(nodeById.get(id)!)).join(",")}|${pairs.map(([a, b]) => `${a}-${b}`).join(",")}`;
+    let lay = PIECE_LAYOUTS.get(key);
+    if (lay === undefined) {
+      lay = layoutComponent(sub, nodeById, true);
+      if (PIECE_LAYOUTS.size >= 500) PIECE_LAYOUTS.delete(PIECE_LAYOUTS.keys().next().value!);
+      PIECE_LAYOUTS.set(key, lay);
+    }
     const lw = sub.ids.map((id) => nodeWidth(nodeById.get(id)!));
     /** Member index of each attachment's box. */
     const at = s.attach.map((a) => local.get(s.copies[0]![a.li]!)!);
@@ -741,11 +775,7 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
         });
         for (const [la, lb] of st.pairs) {
           const r = st.lay.routes.get(edgeKey(la, lb));
-          if (r !== undefined)
-            routes.set(
-              edgeKey(copy[la]!, copy[lb]!),
-              r.map(([x, y]) => [left + x, top + y]),
-            );
+          if (r !== undefined) routes.set(edgeKey(copy[la]!, copy[lb]!), shift(r, left, top));
         }
         top += st.lay.h + GAP_IN_LAYER;
       }
@@ -797,6 +827,13 @@ function layoutComponent(comp: Component, nodeById: ReadonlyMap<number, GraphNod
     });
   }
   return { xs, ys, routes, w: height, h: width };
+}
+
+/** A route moved by (dx, dy). */
+function shift(r: readonly [number, number][], dx: number, dy: number): [number, number][] {
+  const out = new Array<[number, number]>(r.length);
+  for (let k = 0; k < r.length; k++) out[k] = [r[k]![0] + dx, r[k]![1] + dy];
+  return out;
 }
 
 /**
