@@ -4,7 +4,7 @@
 // real LoopModel on the host side) and runs it in headless Chromium. Prints
 // figures; no assertions. See bench/README.md for what it measures.
 // Usage: node bench/webview-bench.mjs [--tasks N] [--updates N] [--events N]
-//          [--only tasks,graph,layout,memory] [--profile] [--dev]
+//          [--only tasks,graph,layout,memory] [--profile] [--dev] [--shots DIR]
 // --dev: the unminified bundle (function names in --profile's output).
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";

@@ -50,6 +50,11 @@ const ONLY = ((): string[] => {
   const i = process.argv.indexOf("--only");
   return i >= 0 ? process.argv[i + 1]!.split(",") : ["tasks", "graph", "layout", "memory"];
 })();
+/** --shots DIR: screenshots of each layout shape (as first shown, and after Fit) into DIR. */
+const SHOTS = ((): string | null => {
+  const i = process.argv.indexOf("--shots");
+  return i >= 0 ? process.argv[i + 1]! : null;
+})();
 /** --profile: a CPU profile of the Graph tab's updates, its top functions by self time (build with --dev for names). */
 const PROFILE = process.argv.includes("--profile");
 
@@ -436,6 +441,13 @@ async function layout(h: Harness): Promise<void> {
     const nodes = await p.page.getAttribute(".graph-view", "data-layout-nodes");
     const comps = await p.page.getAttribute(".graph-view", "data-layout-components");
     const computed = await p.page.getAttribute(".graph-view", "data-layout-computed");
+    if (SHOTS !== null) {
+      await p.page.waitForTimeout(300);
+      await p.page.screenshot({ path: `${SHOTS}/layout-${shape}.png` });
+      await p.page.click('button:has-text("Fit")');
+      await p.page.waitForTimeout(600);
+      await p.page.screenshot({ path: `${SHOTS}/layout-${shape}-fit.png` });
+    }
     // Re-layout: packing afresh, component layouts from the cache.
     await p.page.click('button:has-text("Re-layout")');
     await p.page.waitForTimeout(200);
