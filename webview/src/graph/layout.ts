@@ -245,23 +245,9 @@ function canonical(members: number[], adj: Adjacency): Component {
     ranks.set(id, TYPE_RANK[nodeById.get(id)!.type] * 1e12 + out.get(id)!.length * 1e6 + inn.get(id)!.length);
   const cmp = (a: number, b: number): number => ranks.get(a)! - ranks.get(b)! || a - b;
   // DFS along out-edges from sources (or from the smallest rank when all are in a cycle).
-  const order: number[] = [];
-  const placed = new Set<number>();
   const sources = members.filter((v) => inn.get(v)!.length === 0).sort(cmp);
-  const visit = (root: number): void => {
-    const stack = [root];
-    while (stack.length > 0) {
-      const v = stack.pop()!;
-      if (placed.has(v)) continue;
-      placed.add(v);
-      order.push(v);
-      const o = out.get(v)!;
-      const next = o.length === 1 ? o : o.filter((w) => !placed.has(w)).sort(cmp);
-      for (let j = next.length - 1; j >= 0; j--) if (!placed.has(next[j]!)) stack.push(next[j]!);
-    }
-  };
-  for (const s of sources) visit(s);
-  if (order.length < members.length) for (const v of [...members].sort(cmp)) if (!placed.has(v)) visit(v);
+  const roots = sources.length === members.length ? sources : [...sources, ...[...members].sort(cmp)];
+  const order = dfsOrder(roots, (v) => out.get(v)!, cmp);
   const index = new Map<number, number>();
   order.forEach((v, i) => index.set(v, i));
   const pairs: [number, number][] = [];
@@ -275,6 +261,33 @@ function canonical(members: number[], adj: Adjacency): Component {
   }
   if (key === Infinity) key = Math.min(...members);
   return { ids: order, sig, key, pairs };
+}
+
+/**
+ * Depth-first order from the roots in turn (each root not reached yet starts
+ * a walk), children in `cmp` order: the canonical order of a component or a
+ * piece, so that equal shapes list their nodes in corresponding order.
+ */
+function dfsOrder(
+  roots: readonly number[],
+  next: (v: number) => readonly number[],
+  cmp: (a: number, b: number) => number,
+): number[] {
+  const order: number[] = [];
+  const placed = new Set<number>();
+  for (const root of roots) {
+    const stack = [root];
+    while (stack.length > 0) {
+      const v = stack.pop()!;
+      if (placed.has(v)) continue;
+      placed.add(v);
+      order.push(v);
+      const o = next(v);
+      const kids = o.length === 1 ? o : o.filter((w) => !placed.has(w)).sort(cmp);
+      for (let j = kids.length - 1; j >= 0; j--) if (!placed.has(kids[j]!)) stack.push(kids[j]!);
+    }
+  }
+  return order;
 }
 
 /** Weakly connected components over the structural edges, each in canonical order (see canonical). */
@@ -545,21 +558,9 @@ function findStacks(boxes: number[], outL: number[][], inL: number[][], boxSig: 
       rank.set(v, ((boxCode(boxSig[v]!) * 64 + o) * 64 + i) * 1e7 + (h % 1e7));
     }
     const cmp = (x: number, y: number): number => rank.get(x)! - rank.get(y)! || x - y;
-    const order: number[] = [];
-    const placed = new Set<number>();
     const hasParent = (v: number): number => (inL[v]!.some((w) => mark[w] === here) ? 1 : 0);
     const roots = [...members].sort((x, y) => hasParent(x) - hasParent(y) || cmp(x, y));
-    for (const r of roots) {
-      const stack = [r];
-      while (stack.length > 0) {
-        const v = stack.pop()!;
-        if (placed.has(v)) continue;
-        placed.add(v);
-        order.push(v);
-        const next = outL[v]!.filter((w) => mark[w] === here && !placed.has(w)).sort(cmp);
-        for (let j = next.length - 1; j >= 0; j--) stack.push(next[j]!);
-      }
-    }
+    const order = dfsOrder(roots, (v) => outL[v]!.filter((w) => mark[w] === here), cmp);
     const li = new Map<number, number>();
     order.forEach((v, i) => li.set(v, i));
     const parts: string[] = [];
