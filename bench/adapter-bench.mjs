@@ -2,7 +2,7 @@
 // Runs bench/adapter-bench.ts (the adapter's ingest rate and event latency):
 // builds the adapter, bundles the bench with esbuild, runs it.
 //
-//   node bench/adapter-bench.mjs [--python PATH] [--runs N]
+//   node bench/adapter-bench.mjs [--python PATH] [--runs N] [--latency-runs N] [--only ingest|latency]
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -40,6 +40,8 @@ const r = spawnSync(process.execPath, [out], {
     LOOPSCOPE_REPO: repo,
     LOOPSCOPE_BENCH_PYTHON: arg("--python") ?? process.env.LOOPSCOPE_BENCH_PYTHON ?? "python3",
     LOOPSCOPE_BENCH_RUNS: arg("--runs") ?? process.env.LOOPSCOPE_BENCH_RUNS ?? "5",
+    LOOPSCOPE_BENCH_LATENCY_RUNS: arg("--latency-runs") ?? process.env.LOOPSCOPE_BENCH_LATENCY_RUNS ?? "3",
+    LOOPSCOPE_BENCH_ONLY: arg("--only") ?? process.env.LOOPSCOPE_BENCH_ONLY ?? "",
   },
 });
 process.exit(r.status ?? 1);
