@@ -241,6 +241,15 @@ function decodeInts(b: Uint8Array, i: number, end: number): number {
   return finishInts(b, k, end, base, o, x0, x1, x2);
 }
 
+/** The n little-endian int64s at byte `base` of the slab, turned in place into its numbers there. */
+function int64sToNumbers(base: number, n: number): void {
+  // Each: high word (signed) × 2^32 + low word (unsigned), read before its place is written.
+  const words = slabWords;
+  const out = slab;
+  const first = base / 8;
+  for (let j = first, w = base / 4; j < first + n; j++, w += 2) out[j] = words[w + 1]! * 4294967296 + (words[w]! >>> 0);
+}
+
 /** What decodeIntsNode uses of a Node Buffer (protocol/ itself does not depend on Node). */
 interface NodeBytes extends Uint8Array {
   latin1Slice(start: number, end: number): string;
@@ -279,10 +288,7 @@ function decodeIntsNode(b: NodeBytes, i: number, end: number): number {
   const NodeBuffer = (globalThis as { Buffer?: NodeBufferClass }).Buffer!;
   const view = NodeBuffer.from(slab.buffer, slab.byteOffset + base, nbytes);
   if (view.write(b.latin1Slice(i, close), 0, nbytes, "base64") !== nbytes) return -1;
-  const words = slabWords;
-  const out = slab;
-  const first = base / 8;
-  for (let j = first, w = base / 4; j < first + n; j++, w += 2) out[j] = words[w + 1]! * 4294967296 + (words[w]! >>> 0);
+  int64sToNumbers(base, n);
   scanEnd = close + 1;
   return n;
 }
@@ -317,12 +323,8 @@ function finishInts(
     k += 4;
   }
   if (k >= end || (o - base) % 8 !== 0) return -1;
-  // Each int64, in place: high word (signed) × 2^32 + low word (unsigned).
   const n = (o - base) / 8;
-  const words = slabWords;
-  const out = slab;
-  const first = base / 8;
-  for (let j = first, w = base / 4; j < first + n; j++, w += 2) out[j] = words[w + 1]! * 4294967296 + (words[w]! >>> 0);
+  int64sToNumbers(base, n);
   scanEnd = k + 1;
   return n;
 }

@@ -3,7 +3,9 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Program, rejection, withSession } from "./support";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Program, REPO, rejection, withSession } from "./support";
 
 const PROGRAM = `
   import asyncio
@@ -132,35 +134,8 @@ test("lists, dicts and objects expand; large ones come in pages", async () => {
   });
 });
 
-const ASYNC_PROGRAM = `
-  import asyncio, contextvars
-
-  request = contextvars.ContextVar("request", default="none")
-  LIMIT = 1
-
-  class Box:
-      def __init__(self):
-          self.size = 1
-
-  async def other():
-      await asyncio.sleep(10)
-
-  async def worker(n):
-      request.set("req-7")
-      total = n
-      items = [1, 2, 3]
-      table = {"a": 1}
-      box = Box()
-      await asyncio.sleep(0)  # @bp
-      print("after total=%s items=%s table=%s size=%s LIMIT=%s" % (total, items, table, box.size, LIMIT))
-
-  async def main():
-      o = asyncio.create_task(other(), name="other")
-      await asyncio.create_task(worker(41), name="worker")
-      o.cancel()
-
-  asyncio.run(main())
-`;
+/** Shared with test/runtime/test_debugger.py. */
+const ASYNC_PROGRAM = readFileSync(join(REPO, "test/fixtures/debugger/eval_and_set.py"), "utf8");
 
 test("evaluate sees the frame's loop and task: all_tasks(), current_task(), context variables, other tasks' locals", async () => {
   const p = new Program(ASYNC_PROGRAM);
@@ -222,7 +197,7 @@ test("setVariable changes a local, a list item, a dict entry, an attribute and a
     await s.until("exited");
     assert.match(
       s.output("stdout"),
-      /after total=100 items=\[1, 20, 3\] table=\{'a': \{'deep': \[1\]\}\} size=3 LIMIT=high/,
+      /after n=41 total=100 peek=100 items=\[1, 20, 3\] table=\{'a': \{'deep': \[1\]\}\} size=3 LIMIT=high/,
     );
   });
 });

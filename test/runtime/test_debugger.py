@@ -167,40 +167,8 @@ asyncio.run(main())
 """
 
 
-EVAL_AND_SET = """
-import asyncio, contextvars
-
-request = contextvars.ContextVar("request", default="none")
-LIMIT = 1
-
-class Box:
-    def __init__(self):
-        self.size = 1
-
-async def other():
-    await asyncio.sleep(10)
-
-async def worker(n):
-    request.set("req-7")
-    total = n
-    items = [1, 2, 3]
-    table = {"a": 1}
-    pair = (1, 2)
-    box = Box()
-
-    def peek():
-        return total
-
-    await asyncio.sleep(0)  # @bp
-    print("after n=%s total=%s peek=%s items=%s table=%s size=%s LIMIT=%s" % (n, total, peek(), items, table, box.size, LIMIT), pair)
-
-async def main():
-    o = asyncio.create_task(other(), name="other")
-    await asyncio.create_task(worker(41), name="worker")
-    o.cancel()
-
-asyncio.run(main())
-"""
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "fixtures", "debugger", "eval_and_set.py")) as _f:
+    EVAL_AND_SET = _f.read()
 
 
 class Launch(unittest.TestCase):

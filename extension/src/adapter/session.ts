@@ -983,15 +983,19 @@ export class LoopscopeSession extends DebugSession {
     }));
   }
 
+  /** The variables behind a DAP reference; undefined (the response failed) when they are gone. */
+  private varRef(response: DebugProtocol.Response, variablesReference: number): VarRef | undefined {
+    const ref = this.varHandles.get(variablesReference);
+    if (ref === undefined) this.fail(response, "Those variables are gone (the program continued).", false);
+    return ref;
+  }
+
   protected override async variablesRequest(
     response: DebugProtocol.VariablesResponse,
     args: DebugProtocol.VariablesArguments,
   ): Promise<void> {
-    const ref = this.varHandles.get(args.variablesReference);
-    if (ref === undefined) {
-      this.fail(response, "Those variables are gone (the program continued).", false);
-      return;
-    }
+    const ref = this.varRef(response, args.variablesReference);
+    if (ref === undefined) return;
     if (ref.kind === "rows") {
       response.body = { variables: this.rowVariables(ref.rows) };
       this.sendResponse(response);
@@ -1030,11 +1034,8 @@ export class LoopscopeSession extends DebugSession {
     response: DebugProtocol.SetVariableResponse,
     args: DebugProtocol.SetVariableArguments,
   ): Promise<void> {
-    const ref = this.varHandles.get(args.variablesReference);
-    if (ref === undefined) {
-      this.fail(response, "Those variables are gone (the program continued).", false);
-      return;
-    }
+    const ref = this.varRef(response, args.variablesReference);
+    if (ref === undefined) return;
     if (ref.kind === "rows") {
       this.fail(response, "Loopscope's task facts cannot be changed; change the program's variables instead.", false);
       return;
