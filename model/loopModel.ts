@@ -839,6 +839,13 @@ export class LoopModel implements ModelReader {
     const l = this.loopRec(loopId);
     const counts = this.counts;
     const timeline = this.timeline;
+    const tasks = this._tasks;
+    // Loop invariants: nothing in the loop ends tracking or starts a new change window.
+    const track = this.tracking;
+    const epoch = this.epoch;
+    const dStats = this.dStats;
+    counts.events += n / 4; // every packed step is an event, folded or not
+    let folded = 0;
     let lastTask: number | null = null;
     let lastEnd = -Infinity;
     for (let i = 0; i < n; i += 4) {
@@ -846,12 +853,11 @@ export class LoopModel implements ModelReader {
       const start = d[i + 1]!;
       const end = d[i + 2]!;
       const wait = smallInt(d[i + 3]!);
-      counts.events++;
       if (!(end >= start) || start < 0) {
         counts.anomalies.badValue++;
         continue;
       }
-      let t = this._tasks.get(id);
+      let t = tasks.get(id);
       if (t === undefined) {
         if (this.evictedTasks.has(id)) {
           counts.anomalies.lateForEvicted++;
@@ -864,7 +870,7 @@ export class LoopModel implements ModelReader {
         counts.anomalies.stepOverlap++;
         continue;
       }
-      counts.steps++;
+      folded++;
       t.steps++;
       t.busyNs += end - start;
       if (t.steps === 1) t.firstStepNs = start;
@@ -872,15 +878,16 @@ export class LoopModel implements ModelReader {
       t.lastStepEndNs = end;
       if (!isFinished(t.state) && t.awaitingId !== (wait === 0 ? null : wait)) this.setAwaiting(t, wait);
       timeline.appendTo(t.ring ?? (t.ring = timeline.ringFor(id)), id, start, end);
-      if (this.tracking && t.statMark !== this.epoch) {
-        t.statMark = this.epoch;
-        this.dStats.push(t);
+      if (track && t.statMark !== epoch) {
+        t.statMark = epoch;
+        dStats.push(t);
       }
       if (end >= lastEnd) {
         lastEnd = end;
         lastTask = id;
       }
     }
+    counts.steps += folded;
     if (lastTask !== null) {
       if (lastEnd > this.lastTs) this.lastTs = lastEnd;
       if (lastEnd >= l.lastStepEnd) {
