@@ -111,7 +111,8 @@ export interface EventsBatchMessage {
  * stack, variables, evaluate, cancel-task, set-watchdog (the slow-callback
  * threshold); the debugger's (runtime/loopscope/debugger.py): start, detach,
  * set-options, set-breakpoints, set-filters, continue, step, threads, frames,
- * scopes, vars, eval, exception-info, source.
+ * scopes, vars, eval, set-var (setVariable: a name in a scope or value to the
+ * value of an expression), exception-info, source.
  */
 export interface ControlRequestMessage {
   readonly kind: "control/request";

@@ -23,7 +23,8 @@ EVENTS_BATCH = "events/batch"
 # stack, variables, evaluate, cancel-task, set-watchdog (the slow-callback
 # threshold); the debugger's (runtime/loopscope/debugger.py): start, detach,
 # set-options, set-breakpoints, set-filters, continue, step, threads,
-# frames, scopes, vars, eval, exception-info, source.
+# frames, scopes, vars, eval, set-var (setVariable: a name in a scope or
+# value to the value of an expression), exception-info, source.
 CONTROL_REQUEST = "control/request"
 CONTROL_RESPONSE = "control/response"
 # Sent at once (not batched) when a loop parks between callbacks.
