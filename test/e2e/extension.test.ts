@@ -3,13 +3,18 @@
 // leaves a screenshot in test-results/e2e/. producer_consumer.py runs about 9 s:
 // the first session is watched while it runs and to its end (steps 1, 2, 5), a
 // second one starts with a breakpoint set (steps 3, 4, then to its end again).
+// Step 2b has a program of its own that runs until it is stopped.
 //  1. open examples/producer_consumer.py, run "Debug Current File with Loopscope";
 //  2. the Loopscope view shows the tasks by name with their states, and the queue with its items;
+//  2b. "Pause Loop": the view, the status bar and CALL STACK say paused; "Reveal Task Source" on a
+//     task selected in the view opens its file at its line; "Resume Loop": running again, and the loop
+//     thread in CALL STACK is no longer named paused;
 //  3. CALL STACK lists the tasks; a breakpoint in a coroutine stops it; VARIABLES shows its
 //     locals; the Debug Console evaluates an expression;
 //  4. step over an `await` stays in the same task (then "Cancel Selected Task" cancels another one);
 //  5. continue to the end: the Debug Console shows the output and the exit code; the view the
-//     final states (done, cancelled; failed with failing_task.py);
+//     final states (done, cancelled; failed with failing_task.py, stopped first on its uncaught
+//     exception, which VARIABLES shows);
 //  6. a program with a syntax error: the error names the file and line, nothing hangs;
 //  7. a recorded trace opened with "Open Recorded Trace…" replaces what the view shows;
 //  8. a launch configuration whose python is 3.7: a clear error with the fix, no session.
@@ -18,18 +23,20 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { REPO } from "../../scripts/code-server.mjs";
+import type { Locator } from "playwright-core";
 import { Workbench } from "./workbench";
 
 const DEBUG_CURRENT_FILE = "Loopscope: Debug Current File with Loopscope";
 
-/** The 1-based line of the only line of `file` (in examples/) that contains `text`. */
+/** The 1-based line of the only line of `file` (in examples/, or a path from the repository) that contains `text`. */
 function lineOf(file: string, text: string): number {
-  const lines = readFileSync(join(REPO, "examples", file), "utf8").split("\n");
+  const lines = readFileSync(join(REPO, file.includes("/") ? "" : "examples", file), "utf8").split("\n");
   const hits = lines.flatMap((l, i) => (l.includes(text) ? [i + 1] : []));
   assert.equal(hits.length, 1, `exactly one line of ${file} contains ${JSON.stringify(text)}`);
   return hits[0]!;
 }
 
+const WORKERS = "test/e2e/fixtures/waiting_workers.py";
 const TAKES = lineOf("producer_consumer.py", 'print("%-10s takes %s');
 const AWAIT_SLEEP = lineOf("producer_consumer.py", "await sleep_until(start, free_at)");
 const DONE_ITEM = lineOf("producer_consumer.py", 'print("%-10s done  %s"');
@@ -141,6 +148,95 @@ describe("Loopscope in VS Code (code-server, packaged .vsix)", { timeout: 600_00
     await wb.screenshot("ended-view");
   });
 
+  it("2b. 'Pause Loop', 'Reveal Task Source' on a task selected in the view, 'Resume Loop'", async () => {
+    // A program of its own that runs until stopped: each check below waits while the program is live.
+    await wb.openFile("waiting_workers.py");
+    await wb.runCommand(DEBUG_CURRENT_FILE);
+    await wb.debugToolbar().waitFor({ timeout: 30_000 });
+    await wb.showContainer("Loopscope");
+    await wb.until("the workers in the view", async () =>
+      (await (await wb.loopView()).locator('[data-testid="task-grid"]').innerText()).includes("worker-2")
+        ? true
+        : undefined,
+    );
+    // Each read gives up after 2 s (not the default 30): a poll that waits must not outlast the state it waits for.
+    const statusBar = (): Promise<string> =>
+      wb.page.locator('.part.statusbar .statusbar-item[id$="loopscope.status"]').innerText({ timeout: 2000 });
+    // The sidebar's webview, found again each time: it was hidden meanwhile when Run and Debug was shown.
+    const loopState = async (): Promise<string> =>
+      (await wb.loopView()).locator('[data-testid="loop-state"]').innerText({ timeout: 2000 });
+    try {
+      await wb.runCommand("Loopscope: Pause Loop");
+      await wb.until("the view and the status bar to say paused", async () =>
+        /^loop paused \(pause\)/.test(await loopState()) && / · loop paused$/.test(await statusBar())
+          ? true
+          : undefined,
+      );
+      await wb.showContainer("Run and Debug");
+      await wb.page.mouse.move(800, 940); // no tooltip over the views in the screenshots
+      const pausedRow = await wb.until("the loop thread paused in CALL STACK", async () =>
+        (await wb.callStackRows()).find((r) => /^MainThread \(loop \d+ paused\) paused between callbacks$/i.test(r)),
+      );
+      assert.ok(pausedRow.length > 0);
+      // VS Code shows the stop once it has the stack: the toolbar's Continue, the module's globals.
+      await wb.page.locator('.debug-toolbar .action-label[aria-label^="Continue"]').waitFor();
+      await wb.until("VARIABLES of the paused loop's frame", async () =>
+        (await wb.variableRows()).length > 0 ? true : undefined,
+      );
+      await wb.screenshot("loop-paused");
+
+      // Select worker-2 in the view's task table, then reveal it: where it waits (on queue.get(), or
+      // in its short job's sleep).
+      await wb.showContainer("Loopscope");
+      const view = await wb.loopView();
+      const row = view.locator('[data-testid="task-grid"] [role="row"]', { hasText: "worker-2" }).first();
+      await row.click();
+      await wb.until("worker-2 selected", async () =>
+        (await row.getAttribute("aria-selected")) === "true" ? true : undefined,
+      );
+      await wb.runCommand("Loopscope: Reveal Task Source");
+      const waits = [lineOf(WORKERS, "job = await queue.get()"), lineOf(WORKERS, "await asyncio.sleep(0.05)")];
+      const at = await wb.until("the editor at worker-2's line", async () => {
+        const tab = await wb.page.locator(".tabs-container .tab.active").getAttribute("data-resource-name");
+        const pos = await wb.page
+          .locator(".part.statusbar .statusbar-item", { hasText: /^Ln \d+, Col \d+/ })
+          .innerText();
+        const line = Number(/^Ln (\d+)/.exec(pos)?.[1]);
+        return tab === "waiting_workers.py" && waits.includes(line) ? line : undefined;
+      });
+      assert.ok(waits.includes(at), `revealed line ${at}`);
+      await wb.screenshot("reveal-task-source");
+
+      await wb.runCommand("Loopscope: Resume Loop");
+      let seen = "";
+      await wb
+        .until("the view and the status bar to say running", async () => {
+          const [view, bar] = [await loopState(), await statusBar()];
+          seen = `view: ${view}; status bar: ${bar}`;
+          return /^loop running/.test(view) && / · loop running$/.test(bar) ? true : undefined;
+        })
+        .catch((err: Error) => {
+          throw new Error(`${err.message}\n  last seen: ${seen}`);
+        });
+      await wb.showContainer("Run and Debug");
+      await wb.page.mouse.move(800, 940);
+      await wb.until("the loop thread named without 'paused' in CALL STACK", async () => {
+        const rows = await wb.callStackRows();
+        const loopRow = rows.find((r) => r.startsWith("MainThread"));
+        return loopRow !== undefined && /^MainThread \(loop \d+\)/.test(loopRow) && !/paused/i.test(loopRow)
+          ? true
+          : undefined;
+      });
+      await wb.screenshot("loop-resumed");
+    } finally {
+      // The program runs until stopped: stop it, whatever happened above.
+      if (await wb.debugToolbar().isVisible()) {
+        await wb.debugAction("Stop");
+        await wb.debugToolbar().waitFor({ state: "hidden", timeout: 30_000 });
+      }
+    }
+  });
+
   let stoppedTask = "";
 
   it("3. CALL STACK lists the tasks; a breakpoint in a coroutine stops it; VARIABLES shows locals; the Debug Console evaluates", async () => {
@@ -237,20 +333,33 @@ describe("Loopscope in VS Code (code-server, packaged .vsix)", { timeout: 600_00
     await choice.click();
     await wb.debugAction("Continue");
     const panel = await wb.loopView("panel");
-    const rows = await wb.until(`${other} cancelled while the program runs on`, async () => {
-      const texts = await panel
-        .locator('[data-testid="task-grid"] [role="row"]')
-        .evaluateAll((els) => els.map((e) => (e as unknown as { innerText: string }).innerText.replace(/\s+/g, " ")));
-      const row = (n: string): string => texts.find((t) => t.includes(` ${n} `)) ?? "";
-      return /cancelled/.test(row(other)) && /pending|running/.test(row(stoppedTask)) ? texts : undefined;
-    });
-    assert.ok(rows.length > 0);
+    const taskRow = (n: string): Locator =>
+      panel.locator('[data-testid="task-grid"] [role="row"]', { hasText: n }).first();
+    await wb.until(`${other} cancelled`, async () =>
+      /cancelled/.test(await taskRow(other).innerText({ timeout: 2000 })) ? true : undefined,
+    );
+    // Who cancelled it says it was this command (code outside any task, with Loopscope's message), not
+    // main() cancelling every consumer at the program's end (which may come soon after: the loop was held).
+    const cancelledBy = async (n: string): Promise<string> => {
+      await taskRow(n).click();
+      const details = panel.locator('[data-testid="details"]');
+      await wb.until(`${n}'s details`, async () =>
+        (await details.innerText({ timeout: 2000 })).includes(n) ? true : undefined,
+      );
+      return (await details.innerText()).replace(/\s+/g, " ");
+    };
+    const byCommand = await cancelledBy(other);
+    assert.match(byCommand, /Cancelled by code outside any task/, byCommand);
+    assert.match(byCommand, /cancelled from Loopscope/, byCommand);
     await wb.screenshot("task-cancelled-from-command");
     await wb.debugToolbar().waitFor({ state: "hidden", timeout: 30_000 });
     await wb.until("the second run's exit code", async () => {
       const rows = await wb.consoleRows();
       return rows.some((r) => r.includes("The program exited with code 0.")) ? rows : undefined;
     });
+    // The stopped consumer went on to the end, cancelled by main() with the others.
+    const byMain = await cancelledBy(stoppedTask);
+    assert.match(byMain, /Cancelled by \W*Task-1/, byMain);
   });
 
   it("5b. a program whose tasks fail: failed states, the exception, exit code 1", async () => {
@@ -260,8 +369,12 @@ describe("Loopscope in VS Code (code-server, packaged .vsix)", { timeout: 600_00
     // The "Uncaught exceptions" filter is on by default: the exception that ends the program stops it first.
     await wb.showContainer("Run and Debug");
     const paused = await pausedThread(/paused on exception|uncaught exception/i);
-    await wb.screenshot("uncaught-exception");
     assert.ok(paused.row.length > 0);
+    // save_report() raised it and has no locals of its own: VARIABLES shows the exception.
+    await wb.until("the exception in VARIABLES", async () =>
+      (await wb.variableRows()).includes("(exception) = PermissionError: report.txt is read-only") ? true : undefined,
+    );
+    await wb.screenshot("uncaught-exception");
     await wb.debugAction("Continue");
     await wb.debugToolbar().waitFor({ state: "hidden", timeout: 30_000 });
     await wb.until("exit code 1 in the Debug Console", async () => {

@@ -109,8 +109,10 @@ export class Workbench {
     const input = this.page.locator(".quick-input-widget input");
     await input.waitFor();
     await input.fill(name);
+    // The row Enter opens (the focused one) is the file's: the list of recent files shown before the
+    // filter applies may hold it too, further down.
     await this.page
-      .locator(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`)
+      .locator(`.quick-input-list .monaco-list-row.focused[aria-label*="${name}"]`)
       .first()
       .waitFor({ timeout: 15_000 });
     await this.page.keyboard.press("Enter");
@@ -156,7 +158,8 @@ export class Workbench {
     const checked = await item.getAttribute("aria-checked").catch(() => null);
     const selected = ((await item.getAttribute("class")) ?? "").includes("checked");
     if (checked === "true" || selected) return;
-    await item.locator("a").click();
+    // The item, not its icon: a badge on the icon (Run and Debug's "1 active session") takes the clicks.
+    await item.click();
   }
 
   debugToolbar(): Locator {

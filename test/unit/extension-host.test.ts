@@ -549,7 +549,9 @@ describe("LoopHub", () => {
       }).text,
       /4 pending, 1 running · loop running/,
     );
-    assert.match(statusText({ ...cur, ended: false, phase: "stopped", loop: "paused" }).text, /· stopped$/);
+    const stopped = { ...cur, ended: false, phase: "stopped" as const, loop: "paused" as const };
+    assert.match(statusText({ ...stopped, pauseReason: "breakpoint" }).text, /· stopped$/);
+    assert.match(statusText({ ...stopped, pauseReason: "pause" }).text, /· loop paused$/, "Pause Loop");
   });
 });
 

@@ -61,6 +61,8 @@ export const DELTA_RATE = 30;
 const DELTA_INTERVAL_MS = Math.ceil(1000 / DELTA_RATE);
 const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 const PAUSE_NOTICE_MS = 1500;
+/** How long a loop must run on after resuming before its thread's new name is announced. */
+const RENAME_DELAY_MS = 200;
 
 /** Exception and loop-event filters, as the client's Breakpoints view shows them. */
 export const FILTERS: DebugProtocol.ExceptionBreakpointsFilter[] = [
@@ -223,6 +225,7 @@ export class LoopscopeSession extends DebugSession {
   private pausePending = false;
   private stepLoopPending = false;
   private pauseNotice: NodeJS.Timeout | null = null;
+  private renameTimer: NodeJS.Timeout | null = null;
   private threadEventAt = 0;
   private terminated = false;
   private disconnecting = false;
@@ -393,12 +396,17 @@ export class LoopscopeSession extends DebugSession {
 
   /**
    * A loop ran again after a pause or a stop: its OS thread's name ("MainThread (loop 1 paused)")
-   * changed. A client fetches threads again only on a stop or a thread event: tell it.
+   * changed. A client fetches threads again only on a stop or a thread event: tell it, once the
+   * program is still running a moment later (a step stops again at once, and that stop fetches them).
    */
   private loopThreadRenamed(loop: number): void {
-    if (this.stopped) return; // the next stop fetches the names anyway
-    const t = this.lastThreads?.threads.find((x) => x.loops.includes(loop));
-    if (t !== undefined) this.sendEvent(new ThreadEvent("started", this.threadId({ kind: "os", ident: t.ident })));
+    if (this.renameTimer !== null) clearTimeout(this.renameTimer);
+    this.renameTimer = setTimeout(() => {
+      this.renameTimer = null;
+      if (this.stopped || this.terminated) return;
+      const t = this.lastThreads?.threads.find((x) => x.loops.includes(loop));
+      if (t !== undefined) this.sendEvent(new ThreadEvent("started", this.threadId({ kind: "os", ident: t.ident })));
+    }, RENAME_DELAY_MS);
   }
 
   /** A loop parked after a pause or a loop step: stop on its OS thread. */
@@ -415,7 +423,8 @@ export class LoopscopeSession extends DebugSession {
     const ev = new StoppedEvent(reason, threadId ?? 1) as DebugProtocol.StoppedEvent;
     ev.body.allThreadsStopped = true;
     ev.body.description =
-      reason === "pause" ? "Paused between two callbacks of the event loop" : "Ran one iteration of the event loop";
+      // Short: VS Code shows it beside the thread's name in CALL STACK, and a long one hides the name.
+      reason === "pause" ? "Paused between callbacks" : "Ran one loop iteration";
     this.sendEvent(ev);
     this.setPhase("stopped");
     this.flushDelta();
@@ -441,6 +450,8 @@ export class LoopscopeSession extends DebugSession {
     if (this.deltaTimer !== null) clearTimeout(this.deltaTimer);
     this.deltaTimer = null;
     this.clearPauseNotice();
+    if (this.renameTimer !== null) clearTimeout(this.renameTimer);
+    this.renameTimer = null;
     this.setPhase("ended");
     if (!this.terminated) {
       this.terminated = true;

@@ -56,6 +56,8 @@ export interface SourceSummary {
   readonly tasks: Readonly<Record<TaskState, number>>;
   /** running / paused / closed loops, and "none" before the first one. */
   readonly loop: "running" | "paused" | "closed" | "none";
+  /** Why the paused loop is parked ("pause", "breakpoint", "step", …), when one is. */
+  readonly pauseReason: string | null;
 }
 
 interface Source {
@@ -409,7 +411,8 @@ function viewSession(src: Source): ViewSession {
 function summarize(src: Source): SourceSummary {
   const loops = [...src.mirror.loops.values()];
   let loop: SourceSummary["loop"] = "none";
-  if (loops.some((l) => l.state === "paused")) loop = "paused";
+  const paused = loops.find((l) => l.state === "paused");
+  if (paused !== undefined) loop = "paused";
   else if (loops.some((l) => l.state === "running")) loop = "running";
   else if (loops.length > 0) loop = "closed";
   return {
@@ -421,6 +424,7 @@ function summarize(src: Source): SourceSummary {
     exitCode: src.exitCode,
     tasks: src.mirror.counts.tasks,
     loop,
+    pauseReason: paused?.pauseReason ?? null,
   };
 }
 
@@ -429,7 +433,8 @@ export function statusText(s: SourceSummary): { text: string; tooltip: string } 
   const { pending, running } = s.tasks;
   let state: string;
   if (s.ended) state = s.exitCode === null ? "ended" : `exited (${s.exitCode})`;
-  else if (s.phase === "stopped") state = "stopped";
+  // Paused by "Pause Loop" (between two callbacks): say so; any other stop (a breakpoint, a step…) is "stopped".
+  else if (s.phase === "stopped") state = s.loop === "paused" && s.pauseReason === "pause" ? "loop paused" : "stopped";
   else if (s.loop === "paused") state = "loop paused";
   else if (s.loop === "running") state = "loop running";
   else if (s.loop === "closed") state = "loop closed";
