@@ -4,7 +4,15 @@
 import assert from "node:assert/strict";
 import type { DebugProtocol } from "@vscode/debugprotocol";
 import { test } from "node:test";
-import { Program, withSession } from "./support";
+import { Program, withSession, type Session } from "./support";
+
+/** Launches `p` with the Uncaught exceptions filter on; its first stop, on an exception. */
+async function uncaughtStop(s: Session, p: Program): Promise<DebugProtocol.StoppedEvent> {
+  await s.launch({ program: p.path }, {}, ["uncaught"]);
+  const stop = await s.stopped();
+  assert.equal(stop.body.reason, "exception");
+  return stop;
+}
 
 test("uncaught: an exception that ends the main task stops where it was raised, with the tasks still there", async () => {
   const p = new Program(`
@@ -24,9 +32,7 @@ test("uncaught: an exception that ends the main task stops where it was raised, 
     asyncio.run(main())
   `);
   await withSession(async (s) => {
-    await s.launch({ program: p.path }, {}, ["uncaught"]);
-    const stop = await s.stopped();
-    assert.equal(stop.body.reason, "exception");
+    const stop = await uncaughtStop(s, p);
     assert.equal(stop.body.text, "ValueError: bad config: app.toml");
     assert.match(stop.body.description ?? "", /^Uncaught exception in Task-1 main\(\)$/);
     const info = await s.dc.exceptionInfoRequest({ threadId: stop.body.threadId! });
@@ -189,9 +195,7 @@ test("stopped on an exception, VARIABLES shows it first in the frame that raised
     asyncio.run(main())
   `);
   await withSession(async (s) => {
-    await s.launch({ program: p.path }, {}, ["uncaught"]);
-    const stop = await s.stopped();
-    assert.equal(stop.body.reason, "exception");
+    const stop = await uncaughtStop(s, p);
     // As VS Code asks: the top frame first, then the rest, then the top frame's scopes.
     const top = (await s.dc.stackTraceRequest({ threadId: stop.body.threadId!, startFrame: 0, levels: 1 })).body;
     assert.deepEqual([top.stackFrames[0]!.name, top.stackFrames[0]!.line], ["save_report", p.line("raise")]);

@@ -324,6 +324,22 @@ function fakeLive(model: LoopModel): LiveSession {
   };
 }
 
+/** A view attached to the hub that said it is ready. */
+function readyView(hub: LoopHub): RecordingView {
+  const v = new RecordingView();
+  hub.attach(v);
+  hub.receive(v, { v: VIEW_PROTOCOL_VERSION, kind: "ready" });
+  return v;
+}
+
+/** The adapter's side: every message folded by the model, a delta to the hub's session "s1" after each. */
+function foldAll(hub: LoopHub, model: LoopModel, messages: WireMessage[]): void {
+  for (const m of messages) {
+    model.apply(m);
+    hub.delta("s1", model.takeDelta());
+  }
+}
+
 function makeHub(): { hub: LoopHub; timers: ManualTimers; revealed: [string, number][]; warnings: string[] } {
   const timers = new ManualTimers();
   const revealed: [string, number][] = [];
@@ -393,13 +409,8 @@ describe("LoopHub", () => {
     const { messages } = traceSource("producer_consumer.jsonl");
     const model = new LoopModel({ finishedTaskRetention: 2 });
     hub.addLive("s1", "p", fakeLive(model), { finishedTaskRetention: 2 });
-    const v = new RecordingView();
-    hub.attach(v);
-    hub.receive(v, { v: VIEW_PROTOCOL_VERSION, kind: "ready" });
-    for (const m of messages) {
-      model.apply(m);
-      hub.delta("s1", model.takeDelta());
-    }
+    const v = readyView(hub);
+    foldAll(hub, model, messages);
     timers.fireAll();
     const mirror = v.mirror();
     assert.deepEqual(mirror.snapshot(), model.snapshot());
@@ -413,19 +424,9 @@ describe("LoopHub", () => {
   test("deltas reach the views at most updateRate times a second", () => {
     const { hub, timers } = makeHub();
     const { model, messages } = traceSource("producer_consumer.jsonl");
-    hub.addLive("s1", "p", {
-      snapshot: async () => model.snapshot(),
-      cancelTask: async () => undefined,
-      taskStack: async () => [],
-      revealTask: async () => ({ file: "f", line: 1 }),
-    });
-    const v = new RecordingView();
-    hub.attach(v);
-    hub.receive(v, { v: VIEW_PROTOCOL_VERSION, kind: "ready" });
-    for (const m of messages) {
-      model.apply(m);
-      hub.delta("s1", model.takeDelta());
-    }
+    hub.addLive("s1", "p", fakeLive(model));
+    const v = readyView(hub);
+    foldAll(hub, model, messages);
     assert.equal(v.got.filter((m) => m.kind === "delta").length, 0, "nothing before the timer fires");
     assert.equal(timers.pending.size, 1, "one update scheduled");
     assert.ok([...timers.pending.values()][0]!.ms <= 1000 / 30);
