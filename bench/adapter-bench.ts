@@ -2,14 +2,17 @@
 //
 // 1. Ingest: events/s the adapter folds into the loop model from a recorded
 //    stream, through its own path: bytes in 64 KiB chunks -> LineSplitter ->
-//    parseWireLine (packed lists scanned into typed arrays, JSON.parse and the
-//    schema check for the rest) -> LoopModel.apply, with takeDelta() every
-//    33 ms as the adapter does. Events as the model counts them (a packed
-//    step, task or future is one). The first run is reported apart (cold: the
-//    JIT has not compiled the path yet), then the median of the next RUNS.
-//    Also the fold alone (messages parsed already), and what JSON.stringify
-//    of the deltas adds (DebugSession.sendEvent does that for every delta).
-//    Target: >= 500k events/s.
+//    parseWireLine (packed lists read into typed arrays, JSON.parse and the
+//    schema check for the rest) -> LoopModel.apply, with takeDelta() when the
+//    adapter takes one (DeltaPacer: at most 30 a second, at most a quarter of
+//    the time). Events as the model counts them (a packed step, task or
+//    future is one). The first run is reported apart (cold: the JIT has not
+//    compiled the path yet), then the median of the next RUNS, each after a
+//    forced collection (node --expose-gc) so that none pays for the bench's
+//    own garbage; wall time and this process's CPU time (less moved by the
+//    other processes of a loaded machine). Then the same path with each
+//    delta made into its event's JSON (what DebugSession.sendEvent does),
+//    and the fold alone (messages parsed already). Target: >= 500k events/s.
 // 2. Latency: a real session (built adapter, DebugClient, real Python): from
 //    the runtime's timestamp of a task's creation to the moment the client
 //    receives the loopscope/delta that first carries the task. Both clocks are
@@ -24,6 +27,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { DeltaPacer } from "../extension/src/adapter/deltaPacer";
 import { LineSplitter } from "../extension/src/adapter/runtimeChannel";
 import type { ModelDelta } from "../model/index";
 import { LoopModel } from "../model/index";
@@ -72,49 +76,85 @@ interface Ingest {
   bytes: number;
   coldMs: number;
   fullMs: number;
+  /** CPU time of those runs (user + system, this process): less moved by other processes than wall time. */
+  cpuMs: number;
   runsMs: number[];
+  /** Deltas taken in the last run. */
+  deltas: number;
+  /** The whole path with each delta's JSON made too. */
   sendMs: number;
   foldMs: number;
+}
+
+/** A collection before each timed run (node --expose-gc): no run pays for the garbage of the one before. */
+const collect = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+/**
+ * The adapter's whole path over the recorded bytes; `keep` collects the
+ * messages and deltas (an untimed run: the adapter itself keeps neither).
+ */
+function fullPath(
+  data: Buffer,
+  send: boolean,
+  keep?: { messages: WireMessage[]; deltas: ModelDelta[] },
+): { ms: number; events: number; deltas: number } {
+  const model = new LoopModel();
+  // Deltas when the adapter takes them (its DeltaPacer: at most 30 a second, and at
+  // most a quarter of the time); with `send`, each also made into its event's JSON.
+  const pacer = new DeltaPacer();
+  let deltas = 0;
+  const delta = (): void => {
+    pacer.send(() => {
+      const d = model.takeDelta();
+      if (send) JSON.stringify({ seq: 1, type: "event", event: "loopscope/delta", body: { delta: d } });
+      keep?.deltas.push(d);
+      deltas++;
+    });
+  };
+  const t0 = performance.now();
+  const splitter = new LineSplitter((bytes, start, end) => {
+    const v = parseWireLine(bytes, start, end);
+    if (!v.ok) throw new Error(v.error);
+    keep?.messages.push(v.msg);
+    model.apply(v.msg);
+    if (pacer.wait() === 0) delta();
+  });
+  for (let i = 0; i < data.length; i += 65536) splitter.push(data.subarray(i, Math.min(data.length, i + 65536)));
+  delta();
+  return { ms: performance.now() - t0, events: model.getCounts().events, deltas };
 }
 
 function ingest(trace: string): Ingest {
   const data = readFileSync(trace);
   const full: number[] = [];
-  const fold: number[] = [];
-  const send: number[] = [];
+  const cpu: number[] = [];
+  const withSend: number[] = [];
   let events = 0;
-  let parsed: WireMessage[];
+  let deltas = 0;
   for (let run = 0; run <= RUNS; run++) {
-    // The adapter's whole path.
-    const model = new LoopModel();
-    const messages: WireMessage[] = [];
-    const deltas: ModelDelta[] = [];
-    let lastDelta = performance.now();
-    const t0 = performance.now();
-    const splitter = new LineSplitter((bytes, start, end) => {
-      const v = parseWireLine(bytes, start, end);
-      if (!v.ok) throw new Error(v.error);
-      messages.push(v.msg);
-      model.apply(v.msg);
-      const now = performance.now();
-      if (now - lastDelta >= 33) {
-        deltas.push(model.takeDelta());
-        lastDelta = now;
-      }
-    });
-    for (let i = 0; i < data.length; i += 65536) splitter.push(data.subarray(i, Math.min(data.length, i + 65536)));
-    deltas.push(model.takeDelta());
-    full.push(performance.now() - t0);
-    events = model.getCounts().events;
-    parsed = messages;
-    // What sending them costs on top: the JSON text of each loopscope/delta event.
-    const t2 = performance.now();
-    for (const d of deltas) JSON.stringify({ seq: 1, type: "event", event: "loopscope/delta", body: { delta: d } });
-    send.push(performance.now() - t2);
-    // The fold alone.
+    collect();
+    const c0 = process.cpuUsage();
+    const r = fullPath(data, false);
+    const c = process.cpuUsage(c0);
+    full.push(r.ms);
+    cpu.push((c.user + c.system) / 1000);
+    events = r.events;
+    deltas = r.deltas;
+  }
+  // The same with each delta made into its event's JSON, as DebugSession.sendEvent does.
+  for (let run = 0; run < RUNS; run++) {
+    collect();
+    withSend.push(fullPath(data, true).ms);
+  }
+  // The fold alone, on messages parsed already.
+  const kept = { messages: [] as WireMessage[], deltas: [] as ModelDelta[] };
+  fullPath(data, false, kept);
+  const fold: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    collect();
     const m2 = new LoopModel();
     const t1 = performance.now();
-    for (const msg of parsed) m2.apply(msg);
+    for (const msg of kept.messages) m2.apply(msg);
     m2.takeDelta();
     fold.push(performance.now() - t1);
   }
@@ -123,9 +163,11 @@ function ingest(trace: string): Ingest {
     bytes: data.length,
     coldMs: full[0]!,
     fullMs: median(full.slice(1)),
+    cpuMs: median(cpu.slice(1)),
     runsMs: full.slice(1),
-    sendMs: median(send.slice(1)),
-    foldMs: median(fold.slice(1)),
+    deltas,
+    sendMs: median(withSend),
+    foldMs: median(fold),
   };
 }
 
@@ -196,14 +238,15 @@ async function main(): Promise<void> {
     );
     console.log(
       `${"workload".padEnd(9)} ${"events".padStart(9)} ${"MiB".padStart(6)} ${"cold ms".padStart(8)} ${"cold ev/s".padStart(10)} ` +
-        `${"full ms".padStart(8)} ${"events/s".padStart(10)} ${"+send ms".padStart(8)} ${"fold ms".padStart(8)} ${"fold ev/s".padStart(10)}  runs (ms)`,
+        `${"full ms".padStart(8)} ${"events/s".padStart(10)} ${"cpu ms".padStart(7)} ${"ev/cpu-s".padStart(10)} ${"deltas".padStart(6)} ${"w/ send".padStart(8)} ${"ev/s".padStart(10)} ${"fold ms".padStart(8)} ${"fold ev/s".padStart(10)}  runs (ms)`,
     );
     for (const w of ["sleep0", "queue", "futures"]) {
       const r = ingest(record(w));
       console.log(
         `${w.padEnd(9)} ${String(r.events).padStart(9)} ${(r.bytes / 2 ** 20).toFixed(1).padStart(6)} ` +
           `${r.coldMs.toFixed(0).padStart(8)} ${rate(r.events, r.coldMs)} ${r.fullMs.toFixed(0).padStart(8)} ${rate(r.events, r.fullMs)} ` +
-          `${r.sendMs.toFixed(0).padStart(8)} ${r.foldMs.toFixed(0).padStart(8)} ${rate(r.events, r.foldMs)}  ${r.runsMs.map((x) => x.toFixed(0)).join(" ")}`,
+          `${r.cpuMs.toFixed(0).padStart(7)} ${rate(r.events, r.cpuMs)} ` +
+          `${String(r.deltas).padStart(6)} ${r.sendMs.toFixed(0).padStart(8)} ${rate(r.events, r.sendMs)} ${r.foldMs.toFixed(0).padStart(8)} ${rate(r.events, r.foldMs)}  ${r.runsMs.map((x) => x.toFixed(0)).join(" ")}`,
       );
     }
     console.log(`load average after ingest: ${load()}`);

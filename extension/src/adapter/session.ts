@@ -40,6 +40,7 @@ import {
   type TaskStackArguments,
   type TaskStackResponseBody,
 } from "./customProtocol";
+import { DeltaPacer } from "./deltaPacer";
 import {
   choosePython,
   defaultCwd,
@@ -56,9 +57,7 @@ import {
 import { osThreadName, taskRows, taskThreadName, type Row, type RuntimeTask, type RuntimeThread } from "./naming";
 import { connectToRuntime, ControlError, listenForRuntime, type RuntimeChannel } from "./runtimeChannel";
 
-/** At most this many deltas a second reach the client. */
-export const DELTA_RATE = 30;
-const DELTA_INTERVAL_MS = Math.ceil(1000 / DELTA_RATE);
+export { DELTA_RATE } from "./deltaPacer";
 const DEFAULT_CONNECT_TIMEOUT_MS = 20_000;
 const PAUSE_NOTICE_MS = 1500;
 /** How long a loop must run on after resuming before its thread's new name is announced. */
@@ -196,7 +195,7 @@ export class LoopscopeSession extends DebugSession {
   /** The configuration's slowCallbackThreshold (ms); absent: the runtime's default. */
   private slowCallbackMs: number | undefined = undefined;
   private deltaTimer: NodeJS.Timeout | null = null;
-  private lastDeltaAt = 0;
+  private readonly deltaPacer = new DeltaPacer();
 
   private configurationDone!: () => void;
   private readonly configured = new Promise<void>((r) => (this.configurationDone = r));
@@ -463,7 +462,7 @@ export class LoopscopeSession extends DebugSession {
 
   private scheduleDelta(): void {
     if (!this.viewEvents || this.deltaTimer !== null) return;
-    const wait = Math.max(0, this.lastDeltaAt + DELTA_INTERVAL_MS - Date.now());
+    const wait = this.deltaPacer.wait();
     this.deltaTimer = setTimeout(() => {
       this.deltaTimer = null;
       this.flushDelta();
@@ -476,10 +475,12 @@ export class LoopscopeSession extends DebugSession {
       clearTimeout(this.deltaTimer);
       this.deltaTimer = null;
     }
-    this.lastDeltaAt = Date.now();
-    const delta = this.model.takeDelta();
-    const body: DeltaEventBody = { delta };
-    this.sendEvent(new Event(CustomEvent.delta, body));
+    const delta = this.deltaPacer.send(() => {
+      const d = this.model.takeDelta();
+      const body: DeltaEventBody = { delta: d };
+      this.sendEvent(new Event(CustomEvent.delta, body));
+      return d;
+    });
     this.threadEvents(delta.tasks);
   }
 
