@@ -233,7 +233,7 @@ async function main(): Promise<void> {
   console.log(`adapter bench: Python ${version} (${PYTHON}); load average ${load()}`);
   if (ONLY !== "latency") {
     console.log(
-      `ingest (recorded stream -> LineSplitter -> parseWireLine -> LoopModel.apply, takeDelta every 33 ms): ` +
+      `ingest (recorded stream -> LineSplitter -> parseWireLine -> LoopModel.apply, deltas paced as the adapter paces them): ` +
         `the first (cold) run, then the median of ${RUNS}`,
     );
     console.log(
