@@ -248,8 +248,10 @@ class Session:
 
     def _fut_gone(self, ref):
         # The future is being freed: forget it before its id can be reused.
-        if self.fut_ids.get(ref.key) is ref:
-            del self.fut_ids[ref.key]
+        # Any thread may free it, while another pops the key (see prune).
+        cur = self.fut_ids.pop(ref.key, None)
+        if cur is not None and cur is not ref:
+            self.fut_ids[ref.key] = cur  # a new future has the id already: keep its entry
 
     def register_future(self, fut, fid):
         ref = FutRef(fut, self.fut_gone)
@@ -274,7 +276,15 @@ class Session:
             except Exception:
                 finished = True
             if finished:
-                if self.fut_ids.get(ref.key) is ref:
-                    del self.fut_ids[ref.key]
+                # dict.pop is one step under the GIL; a get-then-del was not:
+                # the loop thread's wakeup could pop the key in between
+                # (KeyError: an internal error that stopped tracing), and
+                # both threads then reported the future done.
+                cur = self.fut_ids.pop(ref.key, None)
+                if cur is None:
+                    continue  # a task woke on it: the loop thread reports it
+                if cur is not ref:
+                    self.fut_ids[ref.key] = cur  # registered again since: keep that
+                    continue
                 done.append((ref.fid, fut))
         return done
