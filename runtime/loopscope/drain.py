@@ -22,7 +22,6 @@ from .packed import pack
 from .safe_repr import safe_repr, safe_str
 
 SAMPLE_NS = 100_000_000
-_STATE_CODES = {"done": R.FUT_DONE, "cancelled": R.FUT_CANCELLED, "failed": R.FUT_FAILED}
 MAX_LISTED = 200
 MAX_QUEUE_ITEMS = 50
 MAX_TB = 30
@@ -152,8 +151,8 @@ class Drainer:
         if pruned:
             ts = self._rel(R.now_ns())
             data = []
-            for fid, fut in pruned:
-                data += (fid, ts, _STATE_CODES[future_state(fut)])
+            for fid, code in pruned:
+                data += (fid, ts, code)
             events.append({"kind": P.FUTURE_DONE_BATCH, "data": pack(data)})
         now = R.now_ns()
         if force_sample or now - self._last_sample >= SAMPLE_NS:

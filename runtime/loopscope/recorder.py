@@ -265,17 +265,21 @@ class Session:
 
     def prune(self):
         """Report the futures that completed with no task woken by them (done
-        callbacks only): (fut id, fut) each, and forget them."""
+        callbacks only): (fut id, FUT_* state) each, and forget them. No
+        future is kept: one the program dropped meanwhile must be freed (and
+        its "exception was never retrieved" logged) on the program's thread."""
         done = []
         for ref in list(self.fut_ids.values()):
             fut = ref()
             if fut is None:
                 continue
             try:
-                finished = fut._state != "PENDING"
+                state = fut._state
+                code = FUT_CANCELLED if state == "CANCELLED" else FUT_FAILED if state == "FINISHED" and fut._exception is not None else FUT_DONE
             except Exception:
-                finished = True
-            if finished:
+                state, code = "FINISHED", FUT_DONE
+            fut = None
+            if state != "PENDING":
                 # dict.pop is one step under the GIL; a get-then-del was not:
                 # the loop thread's wakeup could pop the key in between
                 # (KeyError: an internal error that stopped tracing), and
@@ -286,5 +290,5 @@ class Session:
                 if cur is not ref:
                     self.fut_ids[ref.key] = cur  # registered again since: keep that
                     continue
-                done.append((ref.fid, fut))
+                done.append((ref.fid, code))
         return done
