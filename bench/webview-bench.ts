@@ -455,7 +455,7 @@ async function layout(h: Harness): Promise<void> {
     const drawn = await p.page.$$eval("g.node", (g) => g.length);
     console.log(
       `graph layout, ${LAYOUT_SHAPES[shape]}: ` +
-        `${nodes} nodes in ${comps} component(s), ${computed} laid out by d3-dag: first layout ${first} ms; re-pack ${again} ms; ${drawn} nodes drawn`,
+        `${nodes} nodes in ${comps} component(s), ${computed} laid out by d3-dag: first layout ${first} ms; re-pack ${again} ms; ${drawn} node elements in the DOM (a big graph has them only around the view)`,
     );
     await p.page.close();
   }

@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { TASK_STATES, type TaskView } from "../../model/types";
 import { VIEW_PROTOCOL_VERSION } from "../../model/viewProtocol";
+import { Batcher, hello, loopCreated, steps, taskCreated } from "../../model/synth";
+import type { LoopEvent } from "../../protocol/index";
 import { Harness, type HostedPage } from "./harness";
 
 const h = new Harness();
@@ -381,6 +383,37 @@ test("XSS probes in task names and queue items are shown as text: no element, no
   assert.equal(await count("b"), 0);
   assert.equal(await count("script"), 1, "only the page's own script");
   await new Promise((r) => setTimeout(r, 200));
+  await assertClean();
+});
+
+test("a big graph has elements only around the view: Fit draws the rest, without labels when zoomed far out", async () => {
+  await p.open(null);
+  const evs: LoopEvent[] = [loopCreated(1, 0)];
+  const sleeps: number[] = [];
+  const st: [number, number, number, number][] = [];
+  for (let i = 0; i < 1_000; i++) {
+    evs.push(taskCreated(100 + 2 * i, 1, 1, { name: `worker-${i}`, coro: "worker" }));
+    sleeps.push(101 + 2 * i, 1, 0, 0, 0, 1e12);
+    st.push([100 + 2 * i, 2, 3, 101 + 2 * i]);
+  }
+  evs.push({ kind: "future/created-batch", loop: 1, types: ["sleep"], data: sleeps }, steps(1, ...st));
+  p.model.apply(hello());
+  p.model.apply(new Batcher().batch(...evs));
+  await p.post({
+    v: VIEW_PROTOCOL_VERSION,
+    kind: "state",
+    snapshot: p.model.snapshot(),
+    session: { source: "live", label: "big", canCancel: false, canReveal: false, ended: false },
+  });
+  await p.tab("graph");
+  await p.page.waitForSelector('g.node[data-id="100"]');
+  const near = await count("g.node");
+  assert.ok(near > 20 && near < 2_000, `only the nodes around the view have elements (${near} of 2000)`);
+  assert.equal(await count('g.node[data-id="2099"]'), 0, "the last sleep, far from the view, has no element yet");
+  await p.page.click('button:has-text("Fit")');
+  await p.page.waitForFunction(() => document.querySelectorAll("g.node").length === 2_000);
+  assert.equal(await count("svg.graph-svg.lod-low"), 1, "zoomed far out: boxes without labels");
+  assert.equal(await count('g.node[data-id="2099"]'), 1);
   await assertClean();
 });
 

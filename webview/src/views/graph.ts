@@ -24,6 +24,14 @@ const LIST_ROW_H = 22;
  * a moment later. Cheap (incremental) layouts are never deferred.
  */
 const LAYOUT_BUDGET_MS = 20;
+/**
+ * A graph of more nodes than this has elements only for what is in view or
+ * near it (a view's size around it); panning or zooming draws what comes into
+ * view. Smaller graphs have all their elements.
+ */
+const CULL_ABOVE = 1500;
+/** Below this zoom, nodes are drawn without labels and edges without arrowheads. */
+const LOD_SCALE = 0.35;
 const BIG_RELAYOUT_MS = 1500;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -121,6 +129,9 @@ export class GraphView {
   private gen = 0;
   private inCycle = new Set<number>();
   private forceLayout = true;
+  /** What the last draw of a big graph covered (graph coordinates); null: everything. */
+  private drawnArea: Area | null = null;
+  private cullPending = false;
   private lastLayoutAt = 0;
   private deferred: number | null = null;
   private visible = false;
@@ -211,6 +222,16 @@ export class GraphView {
       .scaleExtent([0.02, 4])
       .on("zoom", (e: D3ZoomEvent<SVGSVGElement, unknown>) => {
         this.viewport.attr("transform", e.transform.toString());
+        // Level of detail: no labels or arrowheads where they would be a few pixels tall.
+        this.svg.classed("lod-low", e.transform.k < LOD_SCALE);
+        if (this.drawnArea !== null && !this.cullPending && !covers(this.drawnArea, this.visibleArea(0))) {
+          // A big graph is drawn around the view only: draw what the view moved onto.
+          this.cullPending = true;
+          requestAnimationFrame(() => {
+            this.cullPending = false;
+            if (this.graph !== null && this.lay !== null && this.visible) this.draw();
+          });
+        }
       });
     this.svg.call(this.zoomer).on("dblclick.zoom", null);
     this.svg.on("click", (ev: MouseEvent) => {
@@ -364,13 +385,19 @@ export class GraphView {
     this.inCycle = inCycle;
     const near = this.nearSelection();
     const selId = this.store.selected;
+    const area = g.nodes.length > CULL_ABOVE ? this.visibleArea(1) : null;
+    this.drawnArea = area;
+    const inArea = (p: PlacedNode): boolean =>
+      area === null ||
+      (p.x + p.w / 2 >= area.x0 && p.x - p.w / 2 <= area.x1 && p.y + p.h / 2 >= area.y0 && p.y - p.h / 2 <= area.y1);
 
     // Nodes. Elements remember what they show: an update rewrites only what changed, so a
     // state change on a big graph does not rewrite thousands of attributes. The elements of
     // nodes that are gone are given to new ones (a task moving on to its next sleep future).
     for (const n of g.nodes) {
       const r = this.nodeRecs.get(n.id);
-      if (r !== undefined && lay.nodes.has(n.id)) r.gen = gen;
+      const p = lay.nodes.get(n.id);
+      if (r !== undefined && p !== undefined && inArea(p)) r.gen = gen;
     }
     const spare: NodeRec[] = [];
     for (const [id, r] of this.nodeRecs) {
@@ -382,7 +409,7 @@ export class GraphView {
     const added = document.createDocumentFragment();
     for (const n of g.nodes) {
       const p = lay.nodes.get(n.id);
-      if (p === undefined) continue;
+      if (p === undefined || !inArea(p)) continue;
       let r = this.nodeRecs.get(n.id);
       if (r === undefined) {
         r = spare.pop();
@@ -445,6 +472,14 @@ export class GraphView {
       const a = lay.nodes.get(e.from);
       const b = lay.nodes.get(e.to);
       if (a === undefined || b === undefined) continue;
+      if (
+        area !== null &&
+        (Math.max(a.x, b.x) + 100 < area.x0 ||
+          Math.min(a.x, b.x) - 100 > area.x1 ||
+          Math.max(a.y, b.y) + 60 < area.y0 ||
+          Math.min(a.y, b.y) - 60 > area.y1)
+      )
+        continue;
       let list = this.edgeRecs.get(e.from);
       let r = list?.find((x) => x.e.to === e.to && x.e.type === e.type);
       if (r === undefined) {
@@ -491,6 +526,17 @@ export class GraphView {
     }
   }
 
+  /** The part of the graph in view, in graph coordinates, widened by `margin` views on each side. */
+  private visibleArea(margin: number): Area {
+    const svgEl = this.svg.node()!;
+    const w = svgEl.clientWidth || 1000;
+    const h = svgEl.clientHeight || 800;
+    const t = zoomTransform(svgEl);
+    const [x0, y0] = t.invert([-margin * w, -margin * h]);
+    const [x1, y1] = t.invert([(1 + margin) * w, (1 + margin) * h]);
+    return { x0, y0, x1, y1 };
+  }
+
   /** The ids linked to the selection by an edge of the shown graph. */
   private nearSelection(): Set<number> {
     const near = new Set<number>();
@@ -531,8 +577,9 @@ export class GraphView {
     let minY = Infinity;
     let maxX = -Infinity;
     let maxY = -Infinity;
+    const shown = this.graph === null ? null : new Set(this.graph.nodes.map((n) => n.id));
     for (const p of lay.nodes.values()) {
-      if (this.graph !== null && !this.nodeRecs.has(p.id)) continue;
+      if (shown !== null && !shown.has(p.id)) continue;
       minX = Math.min(minX, p.x - p.w / 2);
       maxX = Math.max(maxX, p.x + p.w / 2);
       minY = Math.min(minY, p.y - p.h / 2);
@@ -740,6 +787,16 @@ function setEdgeClass(r: EdgeRec, selId: number | null, inCycle: Set<number>): v
     deadlock ? "url(#ls-arrow-deadlock)" : e.type === "created-by" ? "url(#ls-arrow-created)" : "url(#ls-arrow)",
   );
 }
+
+interface Area {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+}
+
+const covers = (outer: Area, inner: Area): boolean =>
+  outer.x0 <= inner.x0 && outer.y0 <= inner.y0 && outer.x1 >= inner.x1 && outer.y1 >= inner.y1;
 
 const samePlace = (a: PlacedNode, b: PlacedNode): boolean =>
   a === b || (a.x === b.x && a.y === b.y && a.w === b.w && a.h === b.h);
