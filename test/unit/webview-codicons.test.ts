@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { CODICON_CHARS } from "../../webview/src/dom";
+import { CODICON_CHARS } from "../../webview/src/codicons";
 
 const REPO = process.cwd();
 

@@ -30,20 +30,6 @@ export function icon(name: string, cls = ""): HTMLElement {
   return el("span", { cls: `codicon codicon-${name}${cls === "" ? "" : ` ${cls}`}`, attrs: { "aria-hidden": "true" } });
 }
 
-/**
- * Code points of the codicons drawn in SVG text, where the font's CSS classes
- * cannot reach (test/unit/webview-codicons.test.ts checks them against the
- * font's own table).
- */
-export const CODICON_CHARS = {
-  "circle-large": 0xebb5,
-  "type-hierarchy-sub": 0xebba,
-  watch: 0xeb7c,
-  inbox: 0xeb09,
-  lock: 0xea75,
-  question: 0xeb32,
-} as const;
-
 /** A button; `pressed` makes it a toggle (aria-pressed); `icon` puts a codicon before the label. */
 export function button(
   label: string,

@@ -9,7 +9,8 @@ import { zoom, zoomIdentity, zoomTransform, type D3ZoomEvent, type ZoomBehavior 
 import { line, curveBasis } from "d3-shape";
 import "d3-transition";
 import type { AwaitGraph, GraphEdge, GraphNode } from "../../../model/graph";
-import { button, CODICON_CHARS, el, icon, setPressed } from "../dom";
+import { CODICON_CHARS } from "../codicons";
+import { button, el, icon, setPressed } from "../dom";
 import { GraphLayout, isLayoutEdge, type LayoutResult, type PlacedNode } from "../graph/layout";
 import type { Changes, Store } from "../store";
 
