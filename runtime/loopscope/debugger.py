@@ -739,7 +739,9 @@ class Debugger:
                 _wake(lp)
         if st is not None:
             st.paused = True
-            self.session.flush(st)
+            # In place: this stop is inside a step of st's loop, whose
+            # _run_once appends the step to the lists it holds when it ends.
+            self.session.flush(st, in_place=True)
         if self.rt is not None:
             try:
                 self.rt.drainer.drain_once()  # the view sees the loop as it stopped

@@ -173,16 +173,23 @@ class Session:
 
     # -- called on loop threads -------------------------------------------------
 
-    def flush(self, st):
-        """Hand the loop's buffers to the drain thread (loop thread only)."""
+    def flush(self, st, in_place=False):
+        """Hand the loop's buffers to the drain thread (loop thread only).
+        ``in_place``: copy and empty the lists instead of swapping in new
+        ones, for a flush from inside a task step (a debugger stop): the
+        traced _run_once holds the step lists in locals until the step ends."""
         steps, futs, fdone, events = st.steps, st.futs, st.fdone, st.events
         st.last_flush = now_ns()
         if not steps and not events and not futs and not fdone:
             return
-        st.steps = []
-        st.futs = []
-        st.fdone = []
-        st.events = []
+        if in_place:
+            steps, futs, fdone, events = steps[:], futs[:], fdone[:], events[:]
+            del st.steps[:], st.futs[:], st.fdone[:], st.events[:]
+        else:
+            st.steps = []
+            st.futs = []
+            st.fdone = []
+            st.events = []
         n = len(steps) // 4 + len(events) + len(futs) // 6 + len(fdone) // 3
         if self.pending + n > self.MAX_PENDING and steps:
             self.dropped += len(steps) // 4
