@@ -32,7 +32,7 @@ await esbuild.build({
   target: "node20",
   logLevel: "warning",
 });
-const r = spawnSync(process.execPath, ["--expose-gc", out], {
+const r = spawnSync(process.execPath, [out], {
   cwd: repo,
   stdio: "inherit",
   env: {

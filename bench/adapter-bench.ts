@@ -10,10 +10,8 @@
 //    counts them (a packed step, task or future is one). The first run is
 //    reported apart (cold: the JIT has not compiled the path yet), then the
 //    median of the next RUNS (a short stream gets warm-up runs before them:
-//    ~1 s of runs in all, at most 25), each after a forced collection (node
-//    --expose-gc) and a pause so that none pays for the bench's own garbage;
-//    wall time and this process's CPU time (less moved by the other
-//    processes of a loaded machine). Then the same
+//    ~1 s of runs in all, at most 25); wall time and this process's CPU
+//    time (all its threads, the collector's included). Then the same
 //    path with each delta made into its event's JSON (what
 //    DebugSession.sendEvent does), and the fold alone (messages parsed
 //    already). Target: >= 500k events/s.
@@ -92,14 +90,9 @@ interface Ingest {
   foldMs: number;
 }
 
-/**
- * A collection before each timed run (node --expose-gc): no run pays for the
- * garbage of the one before; then a pause, so that the collector's threads
- * have swept before the run starts (they would take the cores from a short run).
- */
-async function collect(): Promise<void> {
-  (globalThis as { gc?: () => void }).gc?.();
-  await new Promise((r) => setTimeout(r, 50));
+/** Between runs: a pause, so that a run does not start inside the collector's or the OS's tail of the last. */
+async function settle(): Promise<void> {
+  await new Promise((r) => setTimeout(r, 20));
 }
 
 /** What RuntimeChannel uses of its socket; the bench feeds it the recorded bytes as 'data' events. */
@@ -186,7 +179,7 @@ async function ingest(trace: string): Promise<Ingest> {
   // of the machine doubles them. The figure is the median of the last RUNS.
   let runs = RUNS;
   for (let run = 0; run <= runs; run++) {
-    await collect();
+    await settle();
     const c0 = process.cpuUsage();
     const r = await fullPath(data, false);
     const c = process.cpuUsage(c0);
@@ -198,7 +191,7 @@ async function ingest(trace: string): Promise<Ingest> {
   }
   // The same with each delta made into its event's JSON, as DebugSession.sendEvent does.
   for (let run = 0; run < RUNS; run++) {
-    await collect();
+    await settle();
     withSend.push((await fullPath(data, true)).ms);
   }
   // The fold alone, on messages parsed already.
@@ -206,7 +199,7 @@ async function ingest(trace: string): Promise<Ingest> {
   await fullPath(data, false, kept);
   const fold: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    await collect();
+    await settle();
     const m2 = new LoopModel();
     const t1 = performance.now();
     for (const msg of kept.messages) m2.apply(msg);
