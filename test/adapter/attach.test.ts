@@ -136,7 +136,9 @@ test("attach with slowCallbackThreshold: the debugger's threshold replaces the o
       await eventually(() => server.out().includes("held"), "the program held its loop");
       await eventually(() => episodes(viewModel(s)).length === 1, "one blocked-loop episode in the view");
       const ep = episodes(viewModel(s))[0]!;
-      assert.ok(ep.durationNs >= 55e6 && ep.durationNs < 1e9, `${ep.durationNs} ns`);
+      // At least the debugger's 20 ms: the live check may report the block
+      // while it lasts (52 ms was seen under load), before the 60 ms are over.
+      assert.ok(ep.durationNs >= 20e6 && ep.durationNs < 1e9, `${ep.durationNs} ns`);
       await s.dc.disconnectRequest({});
     });
     server.proc.stdin.write("stop\n");
