@@ -195,6 +195,7 @@ class Drainer:
         if created:
             out.append({"kind": P.TASK_CREATED_BATCH, "loop": st.id, "names": names, "coros": coros, "data": pack(created)})
         if futs:
+            self.session.sent_futs.update(futs[0::6])  # prune() may report these done now
             out.append({"kind": P.FUTURE_CREATED_BATCH, "loop": st.id, "types": R.FUTURE_TYPES, "data": pack(futs)})
         n = len(steps) // 4
         ends = steps[2::4] if n else None
@@ -216,6 +217,7 @@ class Drainer:
         if done_data:
             out.append({"kind": P.TASK_DONE_BATCH, "data": pack(done_data), "results": done_results})
         if fdone:
+            self.session.sent_futs.difference_update(fdone[0::3])
             out.append({"kind": P.FUTURE_DONE_BATCH, "data": pack(fdone)})
 
     def _convert(self, ev):
@@ -261,6 +263,7 @@ class Drainer:
         if code == R.E_FUT_CREATED:
             return self._future_created(ev)
         if code == R.E_FUT_DONE:
+            self.session.sent_futs.discard(ev[1])
             return {"kind": P.FUTURE_DONE, "future": ev[1], "ts": rel(ev[2]), "state": future_state(ev[3])}
         if code == R.E_LOOP_CREATED:
             return {"kind": P.LOOP_CREATED, "loop": ev[1], "ts": rel(ev[2]), "thread": ev[3], "cls": ev[4]}
@@ -306,6 +309,7 @@ class Drainer:
         raise ValueError("unknown internal event %r" % (code,))
 
     def _future_created(self, ev):
+        self.session.sent_futs.add(ev[1])
         return {
             "kind": P.FUTURE_CREATED,
             "future": ev[1],

@@ -163,6 +163,11 @@ class Session:
         # it is pending!" would never come. fut_ids: id(future) -> FutRef.
         self.fut_ids = {}
         self.fut_gone = self._fut_gone
+        # Ids of futures whose created event the drain has converted and that
+        # are not reported done yet: prune() reports only those, so a done
+        # event never goes out before its future's created event (which may
+        # still sit in the loop's unflushed buffer).
+        self.sent_futs = set()
         self.foreign_task_ids = weakref.WeakKeyDictionary()
         self.queues = weakref.WeakSet()
         self.prims = weakref.WeakSet()
@@ -256,6 +261,7 @@ class Session:
     def _fut_gone(self, ref):
         # The future is being freed: forget it before its id can be reused.
         # Any thread may free it, while another pops the key (see prune).
+        self.sent_futs.discard(ref.fid)
         cur = self.fut_ids.pop(ref.key, None)
         if cur is not None and cur is not ref:
             self.fut_ids[ref.key] = cur  # a new future has the id already: keep its entry
@@ -276,7 +282,10 @@ class Session:
         future is kept: one the program dropped meanwhile must be freed (and
         its "exception was never retrieved" logged) on the program's thread."""
         done = []
+        sent = self.sent_futs
         for ref in list(self.fut_ids.values()):
+            if ref.fid not in sent:
+                continue  # its created event has not gone out yet
             fut = ref()
             if fut is None:
                 continue
@@ -297,5 +306,6 @@ class Session:
                 if cur is not ref:
                     self.fut_ids[ref.key] = cur  # registered again since: keep that
                     continue
+                sent.discard(ref.fid)
                 done.append((ref.fid, code))
         return done
