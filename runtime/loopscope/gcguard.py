@@ -6,12 +6,13 @@ program's garbage there. Without Loopscope a single-threaded asyncio program
 runs them all on its loop thread; with it, the drain thread's allocations would
 start some collections, so the program's finalizers would run on a thread it
 never made, and a ``gc.collect()`` made meanwhile returns without collecting
-(test/semantics/known/gc_on_drain_thread.py; CPython's
-test_log_destroyed_pending_task failed that way under the tracer).
+(CPython's test_log_destroyed_pending_task failed that way under the tracer;
+test/runtime/test_gcguard.py).
 
-So the drain thread works with automatic collection off (``gc.disable()``):
-the program's next allocation after the drain's turn starts the deferred
-collection on the program's own thread. The program still sees its own view:
+So the drain thread works with automatic collection off (``gc.disable()``).
+When the program crossed the threshold meanwhile, collection stays off until
+the loop thread's next iteration turns it back on, so the deferred collection
+runs there. The program still sees its own view:
 ``gc.isenabled()`` answers what it last asked for, and a ``gc.disable()`` or
 ``gc.enable()`` it makes while the drain holds collection off takes effect when
 the drain lets go. ``gc.collect()`` is untouched (it works while disabled).
@@ -61,6 +62,19 @@ _isenabled.__doc__ = gc.isenabled.__doc__
 _installed = False
 
 
+def _let_go():
+    """Stop holding collection off (the caller holds _lock); True when that
+    turned it back on."""
+    global _held, _pending_since
+    _held = False
+    _pending_since = None
+    hooks.gc_release_requested = False
+    if _wanted:
+        _real["enable"]()
+        return True
+    return False
+
+
 def install():
     global _installed
     if not _installed:
@@ -69,14 +83,11 @@ def install():
 
 
 def uninstall():
-    global _installed, _held, _pending_since
+    global _installed
     with _lock:
         if _installed and not _holders:
             if _held:
-                _held = False
-                _pending_since = None
-                if _wanted:
-                    _real["enable"]()
+                _let_go()
             gc.enable, gc.disable, gc.isenabled = _real["enable"], _real["disable"], _real["isenabled"]
             _installed = False
 
@@ -100,14 +111,13 @@ class Hold:
         return self
 
     def __exit__(self, *exc):
-        global _held, _holders, _pending_since
+        global _holders, _pending_since
         with _lock:
             if _holders:
                 _holders -= 1
                 if _holders == 0 and _held and _wanted:
                     if _get_count()[0] < _get_threshold()[0]:
-                        _held = False
-                        _real["enable"]()
+                        _let_go()
                     elif _pending_since is None:
                         # The program went past the threshold while we held
                         # collection off: the next tracked allocation after
@@ -117,43 +127,33 @@ class Hold:
                         _pending_since = _monotonic()
                         hooks.gc_release_requested = True
                 elif _holders == 0 and _held:
-                    _held = False  # the program turned collection off meanwhile
-                    _pending_since = None
+                    _let_go()  # the program turned collection off meanwhile
         return False
 
 
 def release_on_loop_thread():
     """From a loop iteration (hooks._run_once): collection back on, so the
     deferred collection runs on this thread at its next allocation."""
-    global _held, _pending_since
     hooks.gc_release_requested = False
     with _lock:
         if _held and _holders == 0 and _pending_since is not None:
-            _held = False
-            _pending_since = None
-            if _wanted:
-                _real["enable"]()
+            _let_go()
 
 
 def release_if_stale(max_wait_s=0.5):
     """From the drain thread between turns: no loop iterated for a while (the
     program is in synchronous code or every loop is idle), so collection comes
-    back on anyway rather than stay off. Then, as in Hold, nothing tracked is
-    allocated before the GIL goes to the program's threads (a sleep: METH_O,
-    constant argument), so a busy program thread trips the collection."""
-    global _held, _pending_since
+    back on anyway rather than stay off. Then nothing tracked is allocated
+    before the GIL goes to the program's threads (a sleep: METH_O, constant
+    argument; no ``with`` block, whose exit call builds a tuple), so a busy
+    program thread trips the collection."""
     since = _pending_since
     if since is None or _monotonic() - since <= max_wait_s:
         return
     enabled = False
     _lock.acquire()
     if _pending_since is not None and _holders == 0 and _held:
-        _held = False
-        _pending_since = None
-        hooks.gc_release_requested = False
-        if _wanted:
-            _real["enable"]()
-            enabled = True
+        enabled = _let_go()
     _lock.release()
     if enabled:
         _sleep(0.002)
