@@ -121,6 +121,7 @@ class Drainer:
         while not self.stopping:
             s.wake.wait(0.05)
             s.wake.clear()
+            s.ask_flush()
             try:
                 with gcguard.hold:  # the program's collections stay on its threads
                     self.drain_once()
@@ -145,8 +146,8 @@ class Drainer:
     def _drain_locked(self, force_sample):
         s = self.session
         events = []
-        for st, steps, futs, fdone, evs in s.take():
-            self._convert_chunk(st, steps, futs, fdone, evs, events)
+        for chunk in s.take():
+            self._convert_chunk(chunk, events)
         pruned = s.prune()
         if pruned:
             ts = self._rel(R.now_ns())
@@ -168,17 +169,20 @@ class Drainer:
 
     # -- conversion ---------------------------------------------------------------
 
-    def _convert_chunk(self, st, steps, futs, fdone, evs, out):
+    def _convert_chunk(self, chunk, out):
         """Order within a chunk: code locations; the tasks and futures made in
         it (steps and events refer to them), packed; events and steps
         interleaved by time (a step goes before the first event that happened
         after it ended, so what a step made precedes the step); last, the
         tasks and futures that completed in it, packed."""
+        st, steps, futs, fdone = chunk.st, chunk.steps, chunk.futs, chunk.fdone
         rest = []
-        names, coros, created = [], [], []
-        done_data, done_results = [], []
+        # The loop thread's flat lists, extended by the events that carry the
+        # same (tasks made or finished off the loop's thread, adopted tasks).
+        names, coros, created = list(chunk.tnames), list(chunk.tcoros), list(chunk.tnew)
+        done_data, done_results = list(chunk.tdone), list(chunk.tresults)
         rel = self._rel
-        for ev in evs:
+        for ev in chunk.events:
             code = ev[0]
             if code == R.E_SITE:
                 out.append({"kind": P.SITE_DEF, "site": ev[1], "file": ev[2], "line": ev[3], "func": ev[4]})

@@ -22,15 +22,19 @@ import os
 import sys
 import threading
 import traceback
-from asyncio import base_events, events, futures, locks, queues, tasks
+import weakref
+from asyncio import base_events, events, format_helpers, futures, locks, queues, tasks
 
 from . import gcguard
 from . import recorder as R
-from .recorder import FutRef
 from .safe_repr import exception_message, plain_repr, plain_str
 
 PY = sys.version_info[:2]
 _CTask = asyncio.Task
+_now_ns = R.now_ns
+_weakref = weakref.ref
+_Handle = events.Handle
+_handle_run = events.Handle._run
 _Future = futures.Future
 _task_types = {_CTask}
 if hasattr(tasks, "_PyTask"):
@@ -193,9 +197,10 @@ def _run_once(self):
     """One loop iteration, as BaseEventLoop._run_once (3.8-3.13 are the same),
     recording each task step. Keep in step with CPython's."""
     s = session
-    st = getattr(self, "_ls", None)
-    if st is None:
-        st = _adopt_loop(self)
+    try:
+        st = self._ls
+    except AttributeError:  # a loop made before install(), or one with __slots__
+        st = _state_of(self)
     if st.thread_ident is None:
         st.thread_ident = threading.get_ident()
         st.thread_name = threading.current_thread().name
@@ -234,7 +239,7 @@ def _run_once(self):
         elif timeout < 0:
             timeout = 0
 
-    if timeout != 0 and (st.steps or st.events or st.futs or st.fdone):
+    if timeout != 0 and (st.steps or st.events or st.futs or st.fdone or st.tnew or st.tdone):
         # About to sleep in select: send what we have now, not after the sleep.
         s.flush(st)
     event_list = self._selector.select(timeout)
@@ -253,92 +258,141 @@ def _run_once(self):
     st.iterations += 1
     ready = self._ready
     popleft = ready.popleft
-    ntodo = len(ready)
     debug = self._debug
-    fut_ids = s.fut_ids
+    # Task steps are run here rather than through Handle._run (one Python
+    # frame less a step, and no star-args packing), unless something replaced
+    # Handle._run (a tool timing callbacks) or the loop is in debug mode.
+    inline = not debug and _Handle._run is _handle_run
+    live = s.live_futs
+    origin = s.origin_ns
     # Plain lists, appended in the `lst.append(x)` form: CPython specialises
     # that call; array('q').append parses its argument like PyArg_Parse.
     steps = st.steps
     fdone = st.fdone
-    ns = R.now_ns
-    origin = s.origin_ns
-    for _ in range(ntodo):
+    # Times relative to the session's origin, as sent. One clock read a step
+    # where steps follow each other: a step starts where the step before it
+    # ended (the few hundred ns of this loop's bookkeeping between them count
+    # in the step that follows). r0 == 0: no step just ended (the iteration's
+    # first handle, or a plain callback ran since).
+    r0 = 0
+    for _ in range(len(ready)):
         if pause_requested:
             _park(self, st, "pause")
             steps = st.steps  # parking flushed the buffers
             fdone = st.fdone
+            r0 = 0  # the pause is no step's time
         handle = popleft()
         if handle._cancelled:
-            continue
-        if session is not s:
-            # An internal error stopped tracing during this iteration: the hooks
-            # below need the session, so run the rest of it as plain asyncio.
-            if debug:
-                _run_debug(self, handle)
-            else:
-                handle._run()
             continue
         owner = getattr(handle._callback, "__self__", None)
         if type(owner) is Task:
             tid = owner._ls_id
-        elif type(owner) in _task_types:
+        elif type(owner) in _task_types and session is s:
             tid = _foreign_task_id(owner, st)
         else:
             if debug:
                 _run_debug(self, handle)
             else:
                 handle._run()
+            r0 = 0
             continue
+        # If an internal error stops tracing during this iteration, the rest of
+        # it still records into this session's lists (which no one reads any
+        # more); only the rare paths below that need the session check it.
+        if not r0:
+            r0 = _now_ns() - origin
         args = handle._args
         if args:
-            # A wakeup: the future it carries has just completed.
+            # A wakeup: the future it carries has just completed. Of this and
+            # the drain's prune(), whoever pops its id reports it.
             fut = args[0]
-            ref = fut_ids.pop(id(fut), None)
-            if ref is not None:
-                fdone.append(ref.fid)
-                fdone.append(ns() - origin)
+            fid = getattr(fut, "_ls_id", 0) if type(fut) is _Future else R.Session.future_id(fut)
+            if fid and live.pop(fid, None) is not None:
+                fdone.append(fid)
+                fdone.append(r0)
                 fdone.append(
                     R.FUT_CANCELLED if fut._state == "CANCELLED" else R.FUT_FAILED if fut._exception is not None else R.FUT_DONE
                 )
             fut = None  # no local may outlive its handle (see below)
-        t0 = ns()
-        if debug:
+        if inline and type(handle) is _Handle:
+            # Handle._run, minus its frame: the C task step lets nothing but
+            # SystemExit and KeyboardInterrupt out, which it re-raises too.
+            try:
+                if args:
+                    handle._context.run(handle._callback, *args)
+                else:
+                    handle._context.run(handle._callback)
+            except (SystemExit, KeyboardInterrupt):
+                raise
+            except BaseException as exc:
+                _callback_failed(handle, exc)
+                exc = None
+        elif debug:
             _run_debug(self, handle)
         else:
             handle._run()
-        t1 = ns()
-        if session is not s:
-            continue  # tracing stopped during the step (see above)
+        r1 = _now_ns() - origin
         waiter = owner._fut_waiter
         if waiter is None:
             wid = 0
             if owner._state != "PENDING":
-                st.events.append(_done_event(tid, t1, owner))
-                if debug_hooks is not None:
-                    debug_hooks.task_done(self, st, owner)
+                _task_done(self, st, tid, r1, origin, owner)
+        elif type(waiter) is _Future:
+            wid = getattr(waiter, "_ls_id", 0)
+            if not wid and session is s:
+                wid = _classify_waiter(waiter, owner, st, r1 + origin)
         elif type(waiter) is Task:
             wid = waiter._ls_id
         else:
-            ref = fut_ids.get(id(waiter))
-            if ref is not None:
-                wid = ref.fid
-            else:
-                wid = _classify_waiter(waiter, owner, st, t1)
+            wid = R.Session.future_id(waiter)
+            if not wid and session is s:
+                wid = _classify_waiter(waiter, owner, st, r1 + origin)
         # Not kept while the next handles run: asyncio's _run_once holds nothing
         # but the running handle, and a task dropped by one of them must be
         # freed by its gc.collect() (a pending task is only reachable from the
         # future it waits on: holding that future here kept it alive).
         waiter = None
         steps.append(tid)
-        steps.append(t0 - origin)
-        steps.append(t1 - origin)
+        steps.append(r0)
+        steps.append(r1)
         steps.append(wid)
+        r0 = r1
     # As asyncio's own _run_once clears `handle`: a failed task's traceback
     # reaches this frame (f_back), so a local still holding the task would keep
     # it alive past its last reference ("exception was never retrieved" late).
     handle = owner = waiter = args = fut = None
-    if ns() - st.last_flush >= s.FLUSH_NS:
+    # The drain thread asks for the buffers when they are FLUSH_NS old: a flag
+    # here costs less than reading the clock every iteration.
+    if st.flush_wanted and session is s:
         s.flush(st)
+
+
+def _callback_failed(handle, exc):
+    """Handle._run's report of a callback that raised, word for word."""
+    if PY >= (3, 13):
+        cb = format_helpers._format_callback_source(handle._callback, handle._args, debug=handle._loop.get_debug())
+    else:
+        cb = format_helpers._format_callback_source(handle._callback, handle._args)
+    context = {"message": f"Exception in callback {cb}", "exception": exc, "handle": handle}
+    if handle._source_traceback:
+        context["source_traceback"] = handle._source_traceback
+    handle._loop.call_exception_handler(context)
+
+
+def _task_done(loop, st, tid, ts, origin, task):
+    """A task finished in the step that just ended at ts (relative ns)."""
+    if task._state == "FINISHED" and task._exception is None:
+        # The common case, flat (see LoopState.tdone). The result's repr is
+        # taken now: holding the result until the drain runs would keep it
+        # alive after the program dropped it.
+        result = task._result
+        st.tdone.append(tid)
+        st.tdone.append(ts)
+        st.tresults.append("None" if result is None else plain_repr(result))
+    else:
+        st.events.append(_done_event(tid, ts + origin, task))
+    if debug_hooks is not None:
+        debug_hooks.task_done(loop, st, task)
 
 
 def _run_debug(self, handle):
@@ -379,27 +433,39 @@ def _create_task(self, coro, **kwargs):
         return task
     self._check_closed()
     try:
-        st = _state_of(self)
-        tid = s.next_id()
-        events_ = _events_for(st)
-        frame = _user_frame(_caller(1))
-        site = None
-        if frame is not None:
-            site = s.lasti_sites.get((id(frame.f_code), frame.f_lasti)) or _site_by_lasti(s, frame, st, events_)
+        st = getattr(self, "_ls", None) or _state_of(self)
+        # On the loop's thread (the loop is running): into its flat lists, in
+        # order with its steps; else (made before the loop runs, or from
+        # another thread) as an event of the session's.
+        on_loop = events._get_running_loop() is self
+        try:
+            frame = sys._getframe(1)
+        except ValueError:  # called straight from C, as an embedding host does
+            frame = None
+        site = _user_site(s, frame, st.events if on_loop else _OtherEvents)
         parent = _current_task(self)
-        parent_id = _id_of(parent, st) if parent is not None else None
+        parent_id = 0 if parent is None else parent._ls_id if type(parent) is Task else _id_of(parent, st)
     except Exception:
         _fail("create_task hook")
         # _fail uninstalled the hooks: the class has its own create_task back.
         return base_events.BaseEventLoop.create_task(self, coro, **kwargs)
-    task = Task.__new__(Task, coro, loop=self)
-    task._ls_id = tid
-    ts = R.now_ns()
-    Task.__init__(task, coro, loop=self, **kwargs)
+    ts = _now_ns()
+    task = Task(coro, loop=self, **kwargs)
+    task._ls_id = tid = s.next_id()
     # Name and coroutine name as strings now: holding the task until the drain
     # runs would keep finished tasks alive for the GC to walk.
-    events_.append((R.E_TASK_CREATED, tid, st.id, ts, task.get_name(), site, parent_id, False, _qualname(coro)))
-    if task._source_traceback:
+    if on_loop:
+        tnew = st.tnew
+        tnew.append(tid)
+        tnew.append(ts - s.origin_ns)
+        tnew.append(site)
+        tnew.append(parent_id)
+        tnew.append(0)
+        st.tnames.append(task.get_name())
+        st.tcoros.append(_qualname(coro))
+    else:
+        _OtherEvents.append((R.E_TASK_CREATED, tid, st.id, ts, task.get_name(), site or None, parent_id or None, False, _qualname(coro)))
+    if self._debug and task._source_traceback:
         del task._source_traceback[-1]
     if debug_hooks is not None:
         debug_hooks.task_created(self, task)
@@ -531,46 +597,71 @@ def _create_future(self):
     if s is None:
         return fut
     try:
-        frame = _caller(1)
-        if frame is None:  # made straight from C: nothing to say where
+        try:
+            frame = sys._getframe(1)
+        except ValueError:  # made straight from C: nothing to say where
             _register_future(fut, _state_of(self), "future", None, None, (), None)
             return fut
         code = frame.f_code
-        spec = _CREATORS.get(id(code))
         st = getattr(self, "_ls", None) or _state_of(self)
-        if spec is None and not code.co_filename.startswith(_ASYNCIO_DIR):
+        sites = s.code_sites.get(id(code))
+        if sites is None:  # a code object not met yet: what is it?
+            _user_site(s, frame, st.events)
+            sites = s.code_sites.get(id(code))
+        if type(sites) is dict:
             # The hot case: user code made a plain future. Its site is cached by
             # instruction offset, which costs nothing to read (f_lineno scans
             # the line table).
-            site = s.lasti_sites.get((id(code), frame.f_lasti))
-            if site is None:
-                site = _site_by_lasti(s, frame, st)
-            fid = s.next_id()
-            ref = FutRef(fut, s.fut_gone)
-            ref.key = key = id(fut)
-            ref.fid = fid
-            s.fut_ids[key] = ref
+            site = sites.get(frame.f_lasti) or _user_site(s, frame, st.events)
+            fut._ls_id = fid = s.next_id()
+            s.live_futs[fid] = _weakref(fut)
             futs = st.futs
             futs.append(fid)
-            futs.append(R.now_ns() - s.origin_ns)
+            futs.append(_now_ns() - s.origin_ns)
             futs.append(0)
             futs.append(site)
             futs.append(0)
             futs.append(-1)
         else:
-            _create_future_slow(self, fut, frame, code, spec, st)
-        if fut._source_traceback:
+            _create_future_slow(self, fut, frame, code, _CREATORS.get(id(code)), st)
+        if self._debug and fut._source_traceback:
             del fut._source_traceback[-1]
     except Exception:
         _fail("create_future hook")
     return fut
 
 
-def _site_by_lasti(s, frame, st, events_=None):
-    code = frame.f_code
-    site = s.site_for(code, frame.f_lineno, st.events if events_ is None else events_)
-    s.lasti_sites[(id(code), frame.f_lasti)] = site
-    return site
+def _user_site(s, frame, events_):
+    """The site id of the nearest user frame from ``frame`` outwards (0: none).
+    What each code object is (user, asyncio's, Loopscope's) and the site of
+    each of its instruction offsets are cached by id(code): reading a code's
+    filename and a frame's line are the expensive parts (the line scans the
+    line table). The session keeps the code objects, so no id is reused."""
+    codes = s.code_sites
+    while frame is not None:
+        code = frame.f_code
+        sites = codes.get(id(code))
+        if sites is None:
+            fn = code.co_filename
+            sites = _OWN_CODE if fn.startswith(_OWN_DIR) else _ASYNCIO_CODE if fn.startswith(_ASYNCIO_DIR) else {}
+            codes[id(code)] = sites
+            s.keep_code(code)
+        if sites is _ASYNCIO_CODE:
+            frame = frame.f_back
+            continue
+        if sites is _OWN_CODE:
+            # The walk left the task for the loop that runs it: no user frame.
+            return 0
+        lasti = frame.f_lasti
+        site = sites.get(lasti)
+        if site is None:
+            site = sites[lasti] = s.site_for(code, frame.f_lineno, events_)
+        return site
+    return 0
+
+
+_OWN_CODE = "own"
+_ASYNCIO_CODE = "asyncio"
 
 
 def _create_future_slow(self, fut, frame, code, spec, st):

@@ -58,12 +58,6 @@ E_QUEUE_FINAL = 13  # queue/sample of a queue being freed (E, queue, ts, items, 
 now_ns = time.monotonic_ns
 
 
-class FutRef(weakref.ref):
-    """A weak reference to a future, carrying its wire id and table key."""
-
-    __slots__ = ("key", "fid")
-
-
 class LoopState:
     """Per-loop recording state, stored on the loop as ``loop._ls``."""
 
@@ -76,8 +70,14 @@ class LoopState:
         "futs",
         "fdone",
         "events",
+        "tnew",
+        "tnames",
+        "tcoros",
+        "tdone",
+        "tresults",
         "iterations",
         "last_flush",
+        "flush_wanted",
         "closed",
         "paused",
         "__weakref__",
@@ -93,8 +93,18 @@ class LoopState:
         self.futs = []  # 6 a future: id, ts, type, site, owner, due
         self.fdone = []  # 3 a completion: id, ts, state
         self.events = []
+        # Tasks made on the loop's thread (5 ints: id, ts, site, parent, eager;
+        # their names and coroutine names) and tasks that finished normally
+        # (2 ints: id, ts; their results' reprs): flat, as the steps, so the
+        # drain converts them in C rather than one tuple at a time.
+        self.tnew = []
+        self.tnames = []
+        self.tcoros = []
+        self.tdone = []
+        self.tresults = []
         self.iterations = 0
         self.last_flush = now_ns()
+        self.flush_wanted = False  # set by the drain thread (ask_flush)
         self.closed = False
         self.paused = False
 
@@ -156,13 +166,10 @@ class Session:
         self.other_events = []  # events from threads that run no traced loop
         self.sites = {}  # (id(code), line) -> site id
         self._site_codes = []
-        self.lasti_sites = {}  # (id(code), f_lasti) -> site id, for hot call sites
-        # Futures and non-Loopscope tasks have no slot for an id. Both tables
-        # are weak: tracing must never keep a future (or, through its
-        # callbacks, the task waiting on it) alive, or "Task was destroyed but
-        # it is pending!" would never come. fut_ids: id(future) -> FutRef.
-        self.fut_ids = {}
-        self.fut_gone = self._fut_gone
+        # id(code) -> {f_lasti: site id} for user code, or a marker for
+        # asyncio's and Loopscope's own code (see hooks._user_site).
+        self.code_sites = {}
+        self.live_futs = {}  # future id -> weak reference (see register_future)
         # Ids of futures whose created event the drain has converted and that
         # are not reported done yet: prune() reports only those, so a done
         # event never goes out before its future's created event (which may
@@ -183,26 +190,39 @@ class Session:
         ``in_place``: copy and empty the lists instead of swapping in new
         ones, for a flush from inside a task step (a debugger stop): the
         traced _run_once holds the step lists in locals until the step ends."""
-        steps, futs, fdone, events = st.steps, st.futs, st.fdone, st.events
         st.last_flush = now_ns()
-        if not steps and not events and not futs and not fdone:
+        st.flush_wanted = False
+        steps = st.steps
+        if not (steps or st.events or st.futs or st.fdone or st.tnew or st.tdone):
             return
+        lists = (steps, st.futs, st.fdone, st.events, st.tnew, st.tnames, st.tcoros, st.tdone, st.tresults)
         if in_place:
-            steps, futs, fdone, events = steps[:], futs[:], fdone[:], events[:]
-            del st.steps[:], st.futs[:], st.fdone[:], st.events[:]
+            copies = tuple(lst[:] for lst in lists)
+            for lst in lists:
+                del lst[:]
+            lists = copies
         else:
-            st.steps = []
-            st.futs = []
-            st.fdone = []
-            st.events = []
-        n = len(steps) // 4 + len(events) + len(futs) // 6 + len(fdone) // 3
-        if self.pending + n > self.MAX_PENDING and steps:
-            self.dropped += len(steps) // 4
-            n -= len(steps) // 4
-            steps = []
+            st.steps, st.futs, st.fdone, st.events = [], [], [], []
+            st.tnew, st.tnames, st.tcoros, st.tdone, st.tresults = [], [], [], [], []
+        chunk = Chunk(st, *lists)
+        n = chunk.count()
+        if self.pending + n > self.MAX_PENDING and chunk.steps:
+            dropped = len(chunk.steps) // 4
+            self.dropped += dropped
+            n -= dropped
+            chunk.steps = []
         self.pending += n
-        self.outbox.append((st, steps, futs, fdone, events))
+        self.outbox.append(chunk)
         self.wake.set()
+
+    def ask_flush(self):
+        """Drain thread: ask each loop whose buffers are FLUSH_NS old to hand
+        them over at the end of its current iteration (a loop about to sleep
+        in select hands them over anyway)."""
+        due = now_ns() - self.FLUSH_NS
+        for st in list(self.loops.values()):
+            if st.last_flush <= due and not st.closed:
+                st.flush_wanted = True
 
     def site_for(self, code, line, events):
         # Keyed by id(code): hashing a code object hashes its bytecode. The code
@@ -215,6 +235,9 @@ class Session:
             self._site_codes.append(code)
             events.append((E_SITE, site, code.co_filename, line, code.co_name))
         return site
+
+    def keep_code(self, code):
+        self._site_codes.append(code)
 
     def other_event(self, ev):
         """An event from a thread with no traced loop (or the watchdog)."""
@@ -238,74 +261,101 @@ class Session:
     # -- called on the drain thread ------------------------------------------------
 
     def take(self):
-        """Everything recorded so far, oldest first:
-        list of (LoopState|None, steps, futs, fdone, events)."""
+        """Everything recorded so far, oldest first: a list of Chunk."""
         # Events from other threads first: they hold the creations (queues,
         # loops, tasks made before their loop ran) that loop chunks refer to.
         chunks = []
         others, self.other_events = self.other_events, []
         if others:
-            chunks.append((None, [], [], [], others))
+            chunks.append(Chunk(None, events=others))
         popleft = self.outbox.popleft
         while True:
             try:
                 chunks.append(popleft())
             except IndexError:
                 break
-        for _st, steps, futs, fdone, events in chunks:
-            self.pending -= len(steps) // 4 + len(events) + len(futs) // 6 + len(fdone) // 3
+        for chunk in chunks:
+            self.pending -= chunk.count()
         if self.pending < 0:
             self.pending = 0
         return chunks
 
-    def _fut_gone(self, ref):
-        # The future is being freed: forget it before its id can be reused.
-        # Any thread may free it, while another pops the key (see prune).
-        self.sent_futs.discard(ref.fid)
-        cur = self.fut_ids.pop(ref.key, None)
-        if cur is not None and cur is not ref:
-            self.fut_ids[ref.key] = cur  # a new future has the id already: keep its entry
+    # Futures have no slot for an id: a future made by create_future (or met
+    # later) gets an ``_ls_id`` attribute (the C Future has an instance dict),
+    # read back in one lookup; no table keyed by id() that a freed future's
+    # address could alias. ``live_futs`` (id -> weak reference) lets prune()
+    # find the futures that complete with no task to wake; whoever pops an id
+    # from it (a wakeup on the loop thread, or prune) reports that future done.
 
     def register_future(self, fut, fid):
-        ref = FutRef(fut, self.fut_gone)
-        ref.key = id(fut)
-        ref.fid = fid
-        self.fut_ids[ref.key] = ref
+        try:
+            _setattr(fut, "_ls_id", fid)  # not type(fut).__setattr__: no user code
+        except (AttributeError, TypeError):
+            return  # a future class with __slots__: it keeps no id
+        self.live_futs[fid] = weakref.ref(fut)
 
-    def future_id(self, fut):
-        ref = self.fut_ids.get(id(fut))
-        return ref.fid if ref is not None and ref() is fut else None
+    @staticmethod
+    def future_id(fut):
+        """The id of a registered future, else None. Runs no user code: the
+        attribute is read the way object.__getattribute__ does."""
+        try:
+            fid = _getattribute(fut, "_ls_id")
+        except Exception:
+            return None
+        return fid if type(fid) is int else None
 
     def prune(self):
         """Report the futures that completed with no task woken by them (done
-        callbacks only): (fut id, FUT_* state) each, and forget them. No
-        future is kept: one the program dropped meanwhile must be freed (and
-        its "exception was never retrieved" logged) on the program's thread."""
+        callbacks only): (fut id, FUT_* state) each, and forget them and the
+        freed ones. No future is kept: one the program dropped meanwhile must
+        be freed (and its "exception was never retrieved" logged) on the
+        program's thread."""
         done = []
         sent = self.sent_futs
-        for ref in list(self.fut_ids.values()):
-            if ref.fid not in sent:
-                continue  # its created event has not gone out yet
+        live = self.live_futs
+        for fid, ref in list(live.items()):
             fut = ref()
             if fut is None:
+                if live.pop(fid, None) is not None:
+                    sent.discard(fid)
                 continue
+            if fid not in sent:
+                continue  # its created event has not gone out yet
             try:
                 state = fut._state
                 code = FUT_CANCELLED if state == "CANCELLED" else FUT_FAILED if state == "FINISHED" and fut._exception is not None else FUT_DONE
             except Exception:
                 state, code = "FINISHED", FUT_DONE
             fut = None
-            if state != "PENDING":
-                # dict.pop is one step under the GIL; a get-then-del was not:
-                # the loop thread's wakeup could pop the key in between
-                # (KeyError: an internal error that stopped tracing), and
-                # both threads then reported the future done.
-                cur = self.fut_ids.pop(ref.key, None)
-                if cur is None:
-                    continue  # a task woke on it: the loop thread reports it
-                if cur is not ref:
-                    self.fut_ids[ref.key] = cur  # registered again since: keep that
-                    continue
-                sent.discard(ref.fid)
-                done.append((ref.fid, code))
+            # dict.pop is one step under the GIL: of this and a wakeup on the
+            # loop thread, only one gets the id, and only that one reports it.
+            if state != "PENDING" and live.pop(fid, None) is not None:
+                sent.discard(fid)
+                done.append((fid, code))
         return done
+
+
+_getattribute = object.__getattribute__
+_setattr = object.__setattr__
+
+
+class Chunk:
+    """What one loop handed over at one flush (or, loop None, what other
+    threads recorded: ``events`` only)."""
+
+    __slots__ = ("st", "steps", "futs", "fdone", "events", "tnew", "tnames", "tcoros", "tdone", "tresults")
+
+    def __init__(self, st, steps=(), futs=(), fdone=(), events=(), tnew=(), tnames=(), tcoros=(), tdone=(), tresults=()):
+        self.st = st
+        self.steps = steps
+        self.futs = futs
+        self.fdone = fdone
+        self.events = events
+        self.tnew = tnew
+        self.tnames = tnames
+        self.tcoros = tcoros
+        self.tdone = tdone
+        self.tresults = tresults
+
+    def count(self):
+        return len(self.steps) // 4 + len(self.events) + len(self.futs) // 6 + len(self.fdone) // 3 + len(self.tnew) // 5 + len(self.tdone) // 2

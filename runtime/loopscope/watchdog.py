@@ -104,11 +104,15 @@ class Watchdog:
         try:
             th = self.threshold_ns
             origin = self.session.origin_ns
-            for st, steps, _futs, _fdone, _events in chunks:
+            for chunk in chunks:
+                st, steps = chunk.st, chunk.steps
                 if st is None or len(steps) < 4:
                     continue
-                # 4 ints a step: task, start, end, awaited. The longest first, in C.
-                if max(map(operator.sub, steps[2::4], steps[1::4])) < th:
+                # 4 ints a step: task, start, end, awaited; the steps follow one
+                # another in time. A chunk shorter than the threshold (most: the
+                # loop hands its buffers over every 50 ms) holds no slow step;
+                # else the longest step first, in C.
+                if steps[-2] - steps[1] < th or max(map(operator.sub, steps[2::4], steps[1::4])) < th:
                     continue
                 for i in range(0, len(steps) - 3, 4):
                     start, end = steps[i + 1] + origin, steps[i + 2] + origin
@@ -124,7 +128,7 @@ class Watchdog:
             self.failed = True
             self.session.internal_error("watchdog: %s" % (sys.exc_info()[1],), traceback.format_exc())
         if found:
-            chunks.append((None, [], [], [], found))
+            chunks.append(R.Chunk(None, events=found))
         return chunks
 
     # -- while it happens: loops that make no progress ---------------------------------

@@ -10,17 +10,17 @@ from loopscope import recorder as R  # noqa: E402
 
 
 class RacingTable(dict):
-    """Plays the loop thread: takes a key away right after the drain looked."""
+    """Plays the loop thread: takes an id away right after the drain looked."""
 
     def __init__(self, *args):
         super().__init__(*args)
         self.steal = set()
 
-    def values(self):
-        vals = list(super().values())
-        for key in self.steal:
-            super().pop(key, None)  # a task woke on the future meanwhile
-        return vals
+    def items(self):
+        items = list(super().items())
+        for fid in self.steal:
+            super().pop(fid, None)  # a task woke on the future meanwhile
+        return items
 
 
 class PruneRace(unittest.TestCase):
@@ -41,12 +41,12 @@ class PruneRace(unittest.TestCase):
         self.s.register_future(lone, 12)
         self.s.register_future(pending, 13)
         self.s.sent_futs.update((11, 12, 13))
-        table = RacingTable(self.s.fut_ids)
-        table.steal.add(id(woken))
-        self.s.fut_ids = table
-        done = self.s.prune()  # raised KeyError (an internal error) before
+        table = RacingTable(self.s.live_futs)
+        table.steal.add(11)
+        self.s.live_futs = table
+        done = self.s.prune()
         self.assertEqual(done, [(12, R.FUT_DONE)])
-        self.assertEqual(sorted(ref.fid for ref in table.values()), [13])
+        self.assertEqual(sorted(table), [13])
 
     def test_a_future_whose_creation_has_not_gone_out_is_not_reported_done(self):
         # Its created event may still be in the loop's unflushed buffer: a done
@@ -56,23 +56,44 @@ class PruneRace(unittest.TestCase):
         fut.set_result(1)
         self.s.register_future(fut, 31)
         self.assertEqual(self.s.prune(), [])
-        self.assertIn(id(fut), self.s.fut_ids)  # left for the wakeup or a later prune
+        self.assertIn(31, self.s.live_futs)  # left for the wakeup or a later prune
         self.s.sent_futs.add(31)
         self.assertEqual(self.s.prune(), [(31, R.FUT_DONE)])
         self.assertNotIn(31, self.s.sent_futs)
+        self.assertEqual(self.s.prune(), [])  # once only
 
-    def test_a_freed_future_leaves_a_newer_entry_for_its_id_alone(self):
+    def test_a_freed_future_is_forgotten_and_its_address_reused_gets_no_stale_id(self):
         fut = self.loop.create_future()
         self.s.register_future(fut, 21)
-        key = id(fut)
-        old = self.s.fut_ids[key]
-        newer = R.FutRef(fut, self.s.fut_gone)
-        newer.key, newer.fid = key, 22
-        self.s.fut_ids[key] = newer
-        self.s._fut_gone(old)
-        self.assertIs(self.s.fut_ids[key], newer)
-        self.s._fut_gone(newer)
-        self.assertNotIn(key, self.s.fut_ids)
+        self.s.sent_futs.add(21)
+        del fut
+        again = [self.loop.create_future() for _ in range(3)]  # one likely takes the freed memory
+        self.assertEqual([R.Session.future_id(f) for f in again], [None, None, None])
+        self.assertEqual(self.s.prune(), [])  # freed: nothing to report
+        self.assertNotIn(21, self.s.live_futs)
+        self.assertNotIn(21, self.s.sent_futs)
+
+    def test_reading_a_future_id_runs_no_user_code(self):
+        calls = []
+
+        class Odd(asyncio.Future):
+            def __getattribute__(self, name):
+                calls.append(name)
+                return super().__getattribute__(name)
+
+            def __getattr__(self, name):
+                calls.append(name)
+                raise AttributeError(name)
+
+            def __setattr__(self, name, value):
+                calls.append(name)
+                super().__setattr__(name, value)
+
+        odd = Odd(loop=self.loop)
+        self.assertIsNone(R.Session.future_id(odd))
+        self.s.register_future(odd, 41)
+        self.assertEqual(R.Session.future_id(odd), 41)
+        self.assertEqual(calls, [])
 
 
 if __name__ == "__main__":

@@ -106,11 +106,11 @@ class Inspect(unittest.TestCase):
         flat = []
         for task, a, b in steps:
             flat += [task, now + int(a * 1e6), now + int(b * 1e6), 0]
-        return [(self.loop, flat, [], [], [])]
+        return [self.R.Chunk(self.loop, flat)]
 
     def blocked(self, chunks):
         out = self.wd.inspect(chunks)
-        return [(ev[1], ev[3] // 1_000_000, ev[4]) for c in out if c[0] is None for ev in c[4]]
+        return [(ev[1], ev[3] // 1_000_000, ev[4]) for c in out if c.st is None for ev in c.events]
 
     def test_steps_at_or_over_the_threshold_are_reported_with_their_span(self):
         self.assertEqual(self.blocked(self.chunk((3, 0, 10), (4, 10, 70), (5, 70, 119.9), (6, 120, 170))), [(7, 60, 4), (7, 50, 6)])
