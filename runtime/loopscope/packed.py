@@ -18,21 +18,22 @@ _FMT = "<%dq"
 
 
 class Packed:
-    """pack()'s result: base64 text that wire.encode writes as a JSON string
-    without the encoder's escaping pass over every character (base64 needs
-    none, and that pass cost as much as the packing)."""
+    """pack()'s result: base64 as ASCII bytes, which wire.encode writes as a
+    JSON string as they are: no pass of the JSON encoder's escaping over
+    every character (base64 needs none, and that pass cost as much as the
+    packing), no copies into and out of a str."""
 
-    __slots__ = ("text",)
+    __slots__ = ("data",)
 
-    def __init__(self, text):
-        self.text = text
+    def __init__(self, data):
+        self.data = data
 
 
 def pack(ints):
     """list of ints -> Packed; the list itself when an int is beyond int64
     (the due time of ``asyncio.sleep(1e30)``): both forms are valid."""
     try:
-        return Packed(_b64(_pack(_FMT % len(ints), *ints), newline=False).decode("ascii"))
+        return Packed(_b64(_pack(_FMT % len(ints), *ints), newline=False))
     except struct.error:
         return ints
 
@@ -40,7 +41,7 @@ def pack(ints):
 def unpack(data):
     """A packed field as received: a list of ints, or pack()'s text."""
     if isinstance(data, Packed):
-        data = data.text
+        data = data.data.decode("ascii")
     if isinstance(data, str):
         raw = _unb64(data)
         return list(struct.unpack(_FMT % (len(raw) // 8), raw[: len(raw) // 8 * 8]))

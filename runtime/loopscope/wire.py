@@ -40,7 +40,7 @@ def encode(msg):
 
     def default(o):
         if type(o) is Packed:
-            packed.append(o.text)
+            packed.append(o.data)
             return _MARK
         raise TypeError("%s is not JSON serializable" % type(o).__name__)
 
@@ -48,12 +48,12 @@ def encode(msg):
     if packed:
         parts = text.split(_MARK_JSON)
         if len(parts) == len(packed) + 1:
-            out = [parts[0]]
-            for p, rest in zip(packed, parts[1:]):
-                out += ('"', p, '"', rest)
-            text = "".join(out)
-        else:
-            text = json.dumps(msg, separators=(",", ":"), ensure_ascii=True, allow_nan=False, default=_unpacked)
+            out = [parts[0].encode("ascii")]
+            for data, rest in zip(packed, parts[1:]):
+                out += (b'"', data, b'"', rest.encode("ascii"))
+            out.append(b"\n")
+            return b"".join(out)
+        text = json.dumps(msg, separators=(",", ":"), ensure_ascii=True, allow_nan=False, default=_unpacked)
     return (text + "\n").encode("ascii")
 
 

@@ -93,9 +93,9 @@ class PackedTest(unittest.TestCase):
         from loopscope.packed import pack, unpack
 
         values = [1, 2, 3, 4]
-        self.assertEqual(pack(values).text, "AQAAAAAAAAACAAAAAAAAAAMAAAAAAAAABAAAAAAAAAA=")
+        self.assertEqual(pack(values).data, b"AQAAAAAAAAACAAAAAAAAAAMAAAAAAAAABAAAAAAAAAA=")
         for values in ([], [0], [-1, 2**53 - 1, -(2**53 - 1), 1234567890123], list(range(-500, 500, 7))):
-            self.assertEqual(unpack(pack(values).text), values)
+            self.assertEqual(unpack(pack(values)), values)
             self.assertEqual(unpack(values), values)
 
     def test_beyond_int64_stays_a_list(self):
@@ -109,7 +109,7 @@ class PackedTest(unittest.TestCase):
         def steps(data):
             return {"kind": p.EVENTS_BATCH, "seq": 1, "dropped": 0, "events": [{"kind": p.TASK_STEPS, "loop": 1, "data": data}]}
 
-        self.assertIsNone(p.validate(steps(pack([1, 2, 3, 0]).text)))
+        self.assertIsNone(p.validate(steps(pack([1, 2, 3, 0]).data.decode("ascii"))))
         self.assertIsNone(p.validate(steps([1, 2, 3, 0])))
         for bad in ("AQAAAA==", "nope", "AQAAAAAAAA*=", 5, [1.5]):
             self.assertIsNotNone(p.validate(steps(bad)), bad)
