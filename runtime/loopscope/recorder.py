@@ -218,11 +218,14 @@ class Session:
     def ask_flush(self):
         """Drain thread: ask each loop whose buffers are FLUSH_NS old to hand
         them over at the end of its current iteration (a loop about to sleep
-        in select hands them over anyway)."""
+        in select hands them over anyway). True if a loop was asked."""
         due = now_ns() - self.FLUSH_NS
+        asked = False
         for st in list(self.loops.values()):
-            if st.last_flush <= due and not st.closed:
-                st.flush_wanted = True
+            # An idle loop flushed before it went to sleep: nothing to ask.
+            if st.last_flush <= due and not st.closed and (st.steps or st.events or st.futs or st.fdone or st.tnew or st.tdone):
+                st.flush_wanted = asked = True
+        return asked
 
     def site_for(self, code, line, events):
         # Keyed by id(code): hashing a code object hashes its bytecode. The code
