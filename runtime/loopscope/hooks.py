@@ -22,6 +22,7 @@ import os
 import sys
 import threading
 import traceback
+import types
 import weakref
 from asyncio import base_events, events, format_helpers, futures, locks, queues, tasks
 
@@ -33,6 +34,7 @@ PY = sys.version_info[:2]
 _CTask = asyncio.Task
 _now_ns = R.now_ns
 _weakref = weakref.ref
+_Coroutine = types.CoroutineType
 _Handle = events.Handle
 _handle_run = events.Handle._run
 _Future = futures.Future
@@ -462,7 +464,7 @@ def _create_task(self, coro, **kwargs):
         tnew.append(parent_id)
         tnew.append(0)
         st.tnames.append(task.get_name())
-        st.tcoros.append(_qualname(coro))
+        st.tcoros.append(coro.__qualname__ if type(coro) is _Coroutine else _qualname(coro))
     else:
         _OtherEvents.append((R.E_TASK_CREATED, tid, st.id, ts, task.get_name(), site or None, parent_id or None, False, _qualname(coro)))
     if self._debug and task._source_traceback:
